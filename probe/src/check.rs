@@ -1,0 +1,91 @@
+//! What the runner executes: a planned check (id, title, severity and a
+//! family-specific spec) and the outcome a family's assessment returns.
+
+use std::time::Duration;
+
+use report::{CheckId, Family, Severity, Status};
+
+use crate::checks;
+use crate::resolve::Resolvers;
+
+/// One check, ready to run: everything the report needs before any I/O happens.
+#[derive(Debug, Clone)]
+pub struct PlannedCheck {
+    pub id: CheckId,
+    pub title: String,
+    /// What is checked, as a person names it (`polling.example.com:10943`).
+    pub target: String,
+    pub severity: Severity,
+    pub spec: CheckSpec,
+}
+
+impl PlannedCheck {
+    pub fn family(&self) -> Family {
+        self.spec.family()
+    }
+}
+
+/// The family-specific part of a check. Adding a family adds a variant here
+/// (see ARCHITECTURE.md).
+#[derive(Debug, Clone)]
+pub enum CheckSpec {
+    Tcp(checks::tcp::TcpSpec),
+}
+
+impl CheckSpec {
+    pub fn family(&self) -> Family {
+        match self {
+            CheckSpec::Tcp(_) => Family::Tcp,
+        }
+    }
+}
+
+/// What an assessment decided: status, a one-line reason, what to do, and the evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub status: Status,
+    pub reason: String,
+    pub remediation: Option<String>,
+    pub evidence: serde_json::Value,
+}
+
+impl Outcome {
+    pub fn new(status: Status, reason: impl Into<String>) -> Self {
+        Outcome {
+            status,
+            reason: reason.into(),
+            remediation: None,
+            evidence: serde_json::Value::Null,
+        }
+    }
+
+    pub fn with_remediation(mut self, remediation: impl Into<String>) -> Self {
+        self.remediation = Some(remediation.into());
+        self
+    }
+
+    pub fn with_evidence(mut self, evidence: impl serde::Serialize) -> Self {
+        self.evidence = serde_json::to_value(evidence).unwrap_or(serde_json::Value::Null);
+        self
+    }
+}
+
+/// Shared state for one run: the resolvers, the timeout, and where we run from.
+#[derive(Debug)]
+pub struct Context {
+    pub resolvers: Resolvers,
+    /// Per-operation timeout (connect, handshake, resolution).
+    pub timeout: Duration,
+    /// Where the checks run from, for remediation text ("from data center east").
+    pub origin: String,
+}
+
+impl Context {
+    pub fn new(timeout: Duration, origin: impl Into<String>) -> Self {
+        Context {
+            resolvers: Resolvers::system(timeout),
+            timeout,
+            origin: origin.into(),
+        }
+    }
+}

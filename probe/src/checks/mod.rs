@@ -1,0 +1,5 @@
+//! Check families. Each module has a `gather` that does the I/O and returns
+//! evidence, and an `assess` that is a pure function from evidence and
+//! expectation to an `Outcome`.
+
+pub mod tcp;

@@ -1,0 +1,5 @@
+//! The loopback lab: small servers on 127.0.0.1 that stand in for the
+//! endpoints a migration needs. `preflight demo` and the tests run against
+//! them. Everything here binds to loopback only and stops when dropped.
+
+pub mod tcp;

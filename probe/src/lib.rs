@@ -1,0 +1,18 @@
+//! Everything that touches the network: the plan, the checks (each family a
+//! `gather` that does I/O and a pure `assess`), the runner, and the loopback
+//! lab that `preflight demo` and the tests run against.
+#![forbid(unsafe_code)]
+
+pub mod check;
+pub mod checks;
+pub mod duration;
+pub mod endpoint;
+pub mod lab;
+pub mod plan;
+pub mod resolve;
+pub mod runner;
+pub mod thumbprint;
+
+pub use check::{CheckSpec, Context, Outcome, PlannedCheck};
+pub use endpoint::Endpoint;
+pub use plan::{Plan, PlanError};

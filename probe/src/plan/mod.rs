@@ -1,0 +1,315 @@
+//! The plan: a versioned TOML file saying what each data center must reach.
+//! It is validated before anything runs; every error names the file, line
+//! and column and what was expected.
+
+pub mod spec;
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use report::{CheckId, Migration, Severity};
+
+use crate::check::{CheckSpec, PlannedCheck};
+use crate::checks::tcp::TcpSpec;
+use crate::endpoint::Endpoint;
+use spec::{Expect, PlanSpec, ServerSpec};
+
+/// The annotated plan `preflight plan init` prints; it covers every key.
+pub const TEMPLATE: &str = include_str!("template.toml");
+
+/// A plan error with its location: `plan.toml:12:5: unknown field ...`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanError {
+    pub file: String,
+    /// 1-based; 0 when the error has no location (an unreadable file).
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for PlanError {}
+
+/// A waiver from the plan: the check id it applies to, why, and the ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanWaiver {
+    pub id: CheckId,
+    pub reason: String,
+    pub ticket: String,
+}
+
+/// A validated plan.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub spec: PlanSpec,
+    /// SHA-256 of the file's bytes, recorded in every report.
+    pub sha256: String,
+    /// Every planned check by data center, in plan order.
+    checks: BTreeMap<String, Vec<PlannedCheck>>,
+    dc_order: Vec<String>,
+}
+
+impl Plan {
+    /// Reads and validates a plan file.
+    pub fn load(path: &Path) -> Result<Plan, PlanError> {
+        let source = std::fs::read_to_string(path).map_err(|e| PlanError {
+            file: path.display().to_string(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the plan: {e}"),
+        })?;
+        Plan::parse(&source, &path.display().to_string())
+    }
+
+    /// Parses and validates plan text; `file` names it in errors.
+    pub fn parse(source: &str, file: &str) -> Result<Plan, PlanError> {
+        let at = |span: Option<std::ops::Range<usize>>, message: String| {
+            let (line, column) = match span {
+                Some(s) => line_col(source, s.start),
+                None => (0, 0),
+            };
+            PlanError {
+                file: file.to_string(),
+                line,
+                column,
+                message,
+            }
+        };
+        let spec: PlanSpec =
+            toml::from_str(source).map_err(|e| at(e.span(), e.message().trim_end().to_string()))?;
+
+        if *spec.version.get_ref() != 1 {
+            return Err(at(
+                Some(spec.version.span()),
+                format!(
+                    "expected `version = 1` (the only plan format this preflight reads), found {}",
+                    spec.version.get_ref()
+                ),
+            ));
+        }
+        if let Some(0) = spec.defaults.concurrency {
+            return Err(at(
+                None,
+                "expected `defaults.concurrency` of at least 1".to_string(),
+            ));
+        }
+        for server in [&spec.old_server, &spec.new_server].into_iter().flatten() {
+            if let Some(url) = &server.url {
+                server_url_endpoint(url.get_ref()).map_err(|m| at(Some(url.span()), m))?;
+            }
+        }
+
+        let mut checks = BTreeMap::new();
+        let mut dc_order = Vec::new();
+        let mut all_ids = HashSet::new();
+        for dc in &spec.datacenters {
+            let name = dc.name.get_ref();
+            if report::model::slug(name) != *name {
+                return Err(at(
+                    Some(dc.name.span()),
+                    format!(
+                        "expected a data center name of lower-case letters, digits and `-` (it is part of every check id), found `{name}`"
+                    ),
+                ));
+            }
+            if checks.contains_key(name) {
+                return Err(at(
+                    Some(dc.name.span()),
+                    format!("data center `{name}` is defined twice"),
+                ));
+            }
+            let planned = compile_datacenter(&spec, dc);
+            let mut seen = HashSet::new();
+            for check in &planned {
+                if !seen.insert(check.id.clone()) {
+                    return Err(at(
+                        Some(dc.name.span()),
+                        format!(
+                            "two checks in data center `{name}` have the id `{}`: give one of them a distinct `name`",
+                            check.id
+                        ),
+                    ));
+                }
+                all_ids.insert(check.id.clone());
+            }
+            dc_order.push(name.clone());
+            checks.insert(name.clone(), planned);
+        }
+        for w in &spec.waivers {
+            if !all_ids.contains(&CheckId::new(w.id.get_ref().clone())) {
+                return Err(at(
+                    Some(w.id.span()),
+                    format!(
+                        "waiver for `{}`, but the plan has no check with that id (`preflight plan check` lists the ids)",
+                        w.id.get_ref()
+                    ),
+                ));
+            }
+        }
+
+        Ok(Plan {
+            sha256: hex::encode(Sha256::digest(source.as_bytes())),
+            spec,
+            checks,
+            dc_order,
+        })
+    }
+
+    /// Data center names in plan order.
+    pub fn datacenters(&self) -> &[String] {
+        &self.dc_order
+    }
+
+    /// The checks planned for one data center, in plan order.
+    pub fn checks_for(&self, datacenter: &str) -> Option<&[PlannedCheck]> {
+        self.checks.get(datacenter).map(Vec::as_slice)
+    }
+
+    /// The plan's waivers.
+    pub fn waivers(&self) -> Vec<PlanWaiver> {
+        self.spec
+            .waivers
+            .iter()
+            .map(|w| PlanWaiver {
+                id: CheckId::new(w.id.get_ref().clone()),
+                reason: w.reason.clone(),
+                ticket: w.ticket.clone(),
+            })
+            .collect()
+    }
+
+    /// The `[migration]` section as the report records it.
+    pub fn migration(&self) -> Option<Migration> {
+        self.spec.migration.as_ref().map(|m| Migration {
+            name: m.name.clone(),
+            ticket: m.ticket.clone(),
+        })
+    }
+}
+
+/// The host and port of a server's HTTPS URL.
+pub fn server_url_endpoint(url: &str) -> Result<Endpoint, String> {
+    let parsed = url::Url::parse(url).map_err(|e| {
+        format!(
+            "expected an https:// URL like \"https://octopus.example.com\", found `{url}` ({e})"
+        )
+    })?;
+    if parsed.scheme() != "https" {
+        return Err(format!(
+            "expected an https:// URL (Octopus Cloud and Tentacles use HTTPS), found `{url}`"
+        ));
+    }
+    let host = parsed
+        .host_str()
+        .ok_or_else(|| format!("expected a host in the URL, found `{url}`"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Ok(Endpoint::new(
+        host,
+        parsed.port_or_known_default().unwrap_or(443),
+    ))
+}
+
+/// Turns one data center's section (and the servers every data center must
+/// reach) into planned checks, in a fixed order: the new server first, then the
+/// data center's own targets.
+fn compile_datacenter(plan: &PlanSpec, dc: &spec::DatacenterSpec) -> Vec<PlannedCheck> {
+    let dc_name = dc.name.get_ref();
+    let mut out = Vec::new();
+    if let Some(server) = &plan.new_server {
+        out.extend(server_checks(
+            dc_name,
+            "new-server",
+            "New Octopus Server",
+            server,
+        ));
+    }
+    for t in &dc.tcp {
+        let name = t.name.clone().unwrap_or_else(|| t.target.to_string());
+        let verb = match t.expect {
+            Expect::Open => "reach",
+            Expect::Blocked => "must not reach",
+        };
+        out.push(PlannedCheck {
+            id: CheckId::from_parts(["dc", dc_name, "tcp", &name]),
+            title: t
+                .purpose
+                .clone()
+                .unwrap_or_else(|| format!("TCP {verb} {}", t.target)),
+            target: t.target.to_string(),
+            severity: t.severity,
+            spec: CheckSpec::Tcp(TcpSpec {
+                endpoint: t.target.clone(),
+                expect: t.expect,
+            }),
+        });
+    }
+    out
+}
+
+fn server_checks(dc: &str, key: &str, label: &str, server: &ServerSpec) -> Vec<PlannedCheck> {
+    let mut out = Vec::new();
+    if let Some(url) = &server.url
+        && let Ok(endpoint) = server_url_endpoint(url.get_ref())
+    {
+        out.push(tcp_check(
+            dc,
+            &format!("{key}-https"),
+            format!("{label}: HTTPS (web portal, API, registration)"),
+            endpoint,
+        ));
+    }
+    if let Some(polling) = &server.polling {
+        out.push(tcp_check(
+            dc,
+            &format!("{key}-polling"),
+            format!("{label}: polling Tentacles connect here"),
+            polling.clone(),
+        ));
+    }
+    out
+}
+
+fn tcp_check(dc: &str, name: &str, title: String, endpoint: Endpoint) -> PlannedCheck {
+    PlannedCheck {
+        id: CheckId::from_parts(["dc", dc, "tcp", name]),
+        title,
+        target: endpoint.to_string(),
+        severity: Severity::Blocker,
+        spec: CheckSpec::Tcp(TcpSpec {
+            endpoint,
+            expect: Expect::Open,
+        }),
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(source: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(source.len());
+    while !source.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &source[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests;

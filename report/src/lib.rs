@@ -1,0 +1,26 @@
+//! The result model of a preflight run and everything that turns it into a
+//! document: the verdict rules, the summary and the renderers.
+//!
+//! This crate opens no socket and runs no async runtime: it reads results and
+//! writes text. Every renderer writes to `&mut impl io::Write`.
+#![forbid(unsafe_code)]
+
+pub mod model;
+pub mod table;
+pub mod verdict;
+
+pub use model::{
+    CheckId, CheckResult, Family, Migration, Report, SCHEMA_VERSION, Severity, Status, Summary,
+    Tool, Waiver,
+};
+pub use verdict::{FailOn, Verdict, exit_code};
+
+/// Process exit codes, one meaning each (like ripgrep's).
+pub mod exit {
+    /// Every blocker passed (warnings allowed unless `--fail-on warning`).
+    pub const GO: i32 = 0;
+    /// At least one blocker failed, errored or was not run.
+    pub const NO_GO: i32 = 1;
+    /// The input or the tool failed: a bad plan, an unreadable file, an internal error.
+    pub const FAILURE: i32 = 2;
+}

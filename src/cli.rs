@@ -1,0 +1,157 @@
+//! Command-line interface (clap derive). Every command returns an exit code:
+//! 0 GO, 1 NO-GO, 2 input or tool error.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use probe::duration::PlanDuration;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  GO: every blocker passed (warnings allowed unless --fail-on warning)
+  1  NO-GO: a blocker failed, errored or was not run
+  2  the input or the tool failed (bad plan, unreadable file, internal error)
+
+Start with `preflight demo` to see a whole run against a loopback lab, then
+`preflight plan init > plan.toml` to write your own plan.";
+
+/// Prove, from this data center, that an Octopus Deploy migration's
+/// connections work: ports, names, identities. Ends in GO or NO-GO.
+#[derive(Debug, Parser)]
+#[command(name = "preflight", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a plan's checks for one data center and write the go/no-go report.
+    Run(RunArgs),
+    /// Write or validate a plan.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+    /// Run one ad-hoc check from the command line, without a plan.
+    #[command(subcommand)]
+    Check(CheckCommand),
+    /// Start a loopback lab and run a whole plan against it: a GO and a NO-GO data center.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Print an annotated plan covering every key, to fill in.
+    Init,
+    /// Validate a plan without touching the network, and list its check ids.
+    Check {
+        /// The plan file (TOML).
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CheckCommand {
+    /// Connect to each HOST:PORT (every resolved address, IPv4 and IPv6) and classify it.
+    Tcp(CheckTcpArgs),
+}
+
+/// How results are printed on standard output.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table and a summary line.
+    #[default]
+    Table,
+    /// The report.json document.
+    Json,
+}
+
+/// Which results make the exit code non-zero.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    /// Only a NO-GO exits 1.
+    #[default]
+    Blocker,
+    /// Any warning exits 1 too.
+    Warning,
+}
+
+impl From<FailOnArg> for report::FailOn {
+    fn from(f: FailOnArg) -> Self {
+        match f {
+            FailOnArg::Blocker => report::FailOn::Blocker,
+            FailOnArg::Warning => report::FailOn::Warning,
+        }
+    }
+}
+
+/// Options shared by everything that runs checks and prints a report.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Also write the report files (report.json) into this directory, atomically.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Exit 1 on warnings too, not only on a NO-GO.
+    #[arg(long, value_enum, default_value_t = FailOnArg::Blocker)]
+    pub fail_on: FailOnArg,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The plan file (TOML); see `preflight plan init`.
+    #[arg(long, value_name = "FILE")]
+    pub plan: PathBuf,
+    /// The data center this machine is in (a `[[datacenter]]` name); optional when the plan has one.
+    #[arg(long, value_name = "NAME")]
+    pub dc: Option<String>,
+    /// Per-connection timeout, with a unit ("500ms", "3s"); overrides the plan's default.
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<PlanDuration>,
+    /// Checks in flight at once; overrides the plan's default (256).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65536))]
+    pub concurrency: Option<u32>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckTcpArgs {
+    /// Targets as HOST:PORT (IPv6 as [ADDR]:PORT).
+    #[arg(required = true, value_name = "HOST:PORT")]
+    pub targets: Vec<probe::Endpoint>,
+    /// Per-connection timeout, with a unit.
+    #[arg(long, default_value = "3s", value_name = "DURATION")]
+    pub timeout: PlanDuration,
+    /// Whether the targets must be reachable or must be blocked.
+    #[arg(long, value_enum, default_value_t = ExpectArg::Open)]
+    pub expect: ExpectArg,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExpectArg {
+    Open,
+    Blocked,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Write the lab's plan and each data center's reports under this directory
+    /// (default: a new temporary directory, printed at the end).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,50 @@
+//! `preflight check …`: one ad-hoc check family from the command line.
+
+use anyhow::Result;
+use probe::checks::tcp::TcpSpec;
+use probe::plan::spec::Expect;
+use probe::{CheckSpec, PlannedCheck};
+use report::{CheckId, Severity};
+
+use crate::cli::{CheckCommand, CheckTcpArgs, ExpectArg};
+use crate::output::{self, RunSettings};
+
+pub fn check(cmd: CheckCommand) -> Result<i32> {
+    match cmd {
+        CheckCommand::Tcp(args) => tcp(args),
+    }
+}
+
+fn tcp(args: CheckTcpArgs) -> Result<i32> {
+    let expect = match args.expect {
+        ExpectArg::Open => Expect::Open,
+        ExpectArg::Blocked => Expect::Blocked,
+    };
+    let checks: Vec<PlannedCheck> = args
+        .targets
+        .iter()
+        .map(|endpoint| PlannedCheck {
+            id: CheckId::from_parts(["adhoc", "tcp", &endpoint.to_string()]),
+            title: match expect {
+                Expect::Open => format!("TCP reach {endpoint}"),
+                Expect::Blocked => format!("TCP must not reach {endpoint}"),
+            },
+            target: endpoint.to_string(),
+            severity: Severity::Blocker,
+            spec: CheckSpec::Tcp(TcpSpec {
+                endpoint: endpoint.clone(),
+                expect,
+            }),
+        })
+        .collect();
+    let settings = RunSettings {
+        datacenter: output::ADHOC.into(),
+        migration: None,
+        plan_sha256: String::new(),
+        waivers: Vec::new(),
+        timeout: args.timeout.get(),
+        concurrency: probe::runner::DEFAULT_CONCURRENCY,
+    };
+    let finished = output::run_checks(&checks, &settings)?;
+    output::emit(&finished, &args.output)
+}

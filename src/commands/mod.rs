@@ -1,0 +1,19 @@
+//! One module per command; each returns the process exit code.
+
+mod check;
+mod demo;
+mod plan;
+mod run;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+
+pub fn dispatch(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Plan(cmd) => plan::plan(cmd),
+        Command::Check(cmd) => check::check(cmd),
+        Command::Demo(args) => demo::demo(args),
+    }
+}

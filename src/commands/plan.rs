@@ -1,0 +1,35 @@
+//! `preflight plan init` and `preflight plan check`.
+
+use anyhow::Result;
+use probe::Plan;
+
+use crate::cli::PlanCommand;
+
+pub fn plan(cmd: PlanCommand) -> Result<i32> {
+    match cmd {
+        PlanCommand::Init => {
+            print!("{}", probe::plan::TEMPLATE);
+            Ok(report::exit::GO)
+        }
+        PlanCommand::Check { file } => {
+            let plan = Plan::load(&file)?;
+            let total: usize = plan
+                .datacenters()
+                .iter()
+                .map(|dc| plan.checks_for(dc).map_or(0, <[_]>::len))
+                .sum();
+            println!(
+                "{}: valid plan, {} data center(s), {} check(s)",
+                file.display(),
+                plan.datacenters().len(),
+                total
+            );
+            for dc in plan.datacenters() {
+                for check in plan.checks_for(dc).unwrap_or_default() {
+                    println!("  {:<48} {}  {}", check.id, check.severity, check.title);
+                }
+            }
+            Ok(report::exit::GO)
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! `preflight`: prove, from one data center, that every connection an Octopus
+//! Deploy migration needs works, and say GO or NO-GO.
+//!
+//! The binary is thin: it parses arguments, hands plain configuration to the
+//! `probe` and `report` crates, and maps the outcome to an exit code.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod commands;
+mod output;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    let code = match commands::dispatch(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            report::exit::FAILURE
+        }
+    };
+    std::process::exit(code);
+}

@@ -1,0 +1,176 @@
+//! Shared tail of every command that runs checks: run them with a progress
+//! bar and Ctrl-C handling, build the report, print it, write the files.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context as _, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use probe::plan::PlanWaiver;
+use probe::{Context, PlannedCheck};
+use report::{Migration, Report, Tool};
+
+use crate::cli::{Format, OutputArgs};
+
+/// The data center name of ad-hoc `check` runs.
+pub const ADHOC: &str = "adhoc";
+
+/// Everything a run needs besides the checks themselves.
+pub struct RunSettings {
+    pub datacenter: String,
+    pub migration: Option<Migration>,
+    pub plan_sha256: String,
+    pub waivers: Vec<PlanWaiver>,
+    pub timeout: Duration,
+    pub concurrency: usize,
+}
+
+/// A finished run: the report and how long it took.
+pub struct Finished {
+    pub report: Report,
+    pub elapsed: Duration,
+}
+
+/// Runs the checks on a new runtime, with a progress bar on a terminal and
+/// Ctrl-C stopping new work (unfinished checks become `skipped`).
+pub fn run_checks(checks: &[PlannedCheck], settings: &RunSettings) -> Result<Finished> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(run_checks_async(checks, settings))
+}
+
+/// The async body of [`run_checks`], for callers that already run a runtime (the demo).
+pub async fn run_checks_async(checks: &[PlannedCheck], settings: &RunSettings) -> Result<Finished> {
+    let started_at = SystemTime::now();
+    let start = Instant::now();
+    let origin = if settings.datacenter == ADHOC {
+        "this machine".to_string()
+    } else {
+        format!("data center {}", settings.datacenter)
+    };
+    let ctx = Context::new(settings.timeout, origin);
+    let progress = progress_bar(checks.len() as u64);
+    let cancel = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let mut results = probe::runner::run(checks, &ctx, settings.concurrency, cancel, |r| {
+        progress.set_message(r.id.to_string());
+        progress.inc(1);
+    })
+    .await;
+    progress.finish_and_clear();
+    probe::runner::apply_waivers(&mut results, &settings.waivers);
+    let report = Report::new(
+        Tool {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        settings.migration.clone(),
+        gethostname::gethostname().to_string_lossy().into_owned(),
+        settings.datacenter.clone(),
+        operator(),
+        rfc3339(started_at),
+        rfc3339(SystemTime::now()),
+        settings.plan_sha256.clone(),
+        results,
+    );
+    Ok(Finished {
+        report,
+        elapsed: start.elapsed(),
+    })
+}
+
+fn progress_bar(len: u64) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} {wide_msg}")
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn operator() -> Option<String> {
+    std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// RFC 3339 in UTC, to the second.
+pub fn rfc3339(t: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// Prints the finished run in the chosen format, writes `--out` files, and
+/// returns the exit code.
+pub fn emit(finished: &Finished, output: &OutputArgs) -> Result<i32> {
+    let report = &finished.report;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match output.format {
+        Format::Json => report.write_json(&mut out)?,
+        Format::Table => {
+            print_table(&mut out, report)?;
+            writeln!(
+                out,
+                "\n{}: {}",
+                report.datacenter,
+                report::verdict::summary_line(&report.results, finished.elapsed)
+            )?;
+        }
+    }
+    out.flush()?;
+    if let Some(dir) = &output.out {
+        write_report_files(dir, report)?;
+        eprintln!("report written to {}", dir.join("report.json").display());
+    }
+    Ok(report::exit_code(&report.results, output.fail_on.into()))
+}
+
+/// The results table with colour only on a terminal and never with `NO_COLOR`.
+pub fn print_table(out: &mut impl Write, report: &Report) -> Result<()> {
+    let tty = std::io::stdout().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let style = report::table::TableStyle {
+        color: tty && !no_color,
+        wrap: tty,
+    };
+    report::table::write_table(out, &report.results, style)?;
+    Ok(())
+}
+
+/// Writes `report.json` into `dir` (created if missing), atomically.
+pub fn write_report_files(dir: &Path, report: &Report) -> Result<()> {
+    let mut json = Vec::new();
+    report.write_json(&mut json)?;
+    write_atomic(dir, "report.json", &json)
+}
+
+/// Writes a file so that a reader sees either the old content or the whole
+/// new one: a temporary file in the same directory, synced, then renamed.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
+    let target = dir.join(name);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    tmp.persist(&target)
+        .map_err(|e| e.error)
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! End-to-end tests: the real `preflight` binary against loopback servers and
+//! the firewall lab (a network namespace this test run creates). Nothing here
+//! sends traffic anywhere but 127.0.0.0/8 and ::1.
+
+mod cli;
+mod demo;
+mod firewall;
+mod support;

@@ -1,0 +1,106 @@
+//! Helpers: run the binary, and re-run a test inside its own network namespace.
+
+use std::process::{Command, Output};
+
+/// The `preflight` binary built for these tests.
+pub fn preflight() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_preflight"));
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs the binary and returns its output.
+pub fn run(args: &[&str]) -> Output {
+    preflight().args(args).output().expect("run preflight")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const INSIDE: &str = "PREFLIGHT_TEST_IN_NETNS";
+
+/// The firewall lab. Call first in a test: outside a namespace it re-runs this
+/// same test (`name` is its full path, e.g. `firewall::four_states`) inside a
+/// new user and network namespace (`unshare -rn`), asserts that run passed,
+/// and returns `false`; inside, it brings loopback up and returns `true`.
+///
+/// Missing tools fail the test with the Debian package to install: the lab
+/// never skips silently.
+pub fn enter_netns(name: &str) -> bool {
+    if std::env::var_os(INSIDE).is_some() {
+        sh("ip link set lo up");
+        return true;
+    }
+    for (tool, package) in [
+        ("unshare", "util-linux"),
+        ("ip", "iproute2"),
+        ("nft", "nftables"),
+    ] {
+        let found = Command::new("sh")
+            .args(["-c", &format!("command -v {tool}")])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            found,
+            "the firewall lab needs `{tool}`: install the Debian package `{package}` (scripts/test does this as root)"
+        );
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    let out = Command::new("unshare")
+        .arg("-rn")
+        .arg("--")
+        .arg(exe)
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(INSIDE, "1")
+        .output()
+        .expect("run unshare");
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        out.status.success(),
+        "the test failed inside its network namespace:\n{text}"
+    );
+    assert!(
+        text.contains("1 passed"),
+        "the test did not run inside the namespace (filter `{name}` matched nothing?):\n{text}"
+    );
+    false
+}
+
+/// Runs a shell command (fixed text written by the tests, never input) and
+/// panics with its output when it fails.
+pub fn sh(script: &str) {
+    let out = Command::new("sh")
+        .args(["-c", script])
+        .output()
+        .expect("sh");
+    assert!(
+        out.status.success(),
+        "`{script}` failed: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+/// Loads nft rules (inside the namespace only).
+pub fn nft(rules: &str) {
+    use std::io::Write;
+    let mut child = Command::new("nft")
+        .args(["-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn nft");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(rules.as_bytes())
+        .expect("write rules");
+    let out = child.wait_with_output().expect("nft");
+    assert!(out.status.success(), "nft failed: {}", stderr(&out));
+}
