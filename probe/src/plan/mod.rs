@@ -194,6 +194,13 @@ impl Plan {
             .collect()
     }
 
+    /// Names of the environment variables the plan says hold secrets (API
+    /// keys, feed passwords, proxy credentials). Their values are redacted
+    /// from every output. Families that name a variable add it here.
+    pub fn secret_env_vars(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// The `[migration]` section as the report records it.
     pub fn migration(&self) -> Option<Migration> {
         self.spec.migration.as_ref().map(|m| Migration {

@@ -1,4 +1,4 @@
-//! `preflight check …`: one ad-hoc check family from the command line.
+//! `preflight check tcp HOST:PORT...`.
 
 use anyhow::Result;
 use probe::checks::tcp::TcpSpec;
@@ -6,16 +6,10 @@ use probe::plan::spec::Expect;
 use probe::{CheckSpec, PlannedCheck};
 use report::{CheckId, Severity};
 
-use crate::cli::{CheckCommand, CheckTcpArgs, ExpectArg};
+use crate::cli::{CheckTcpArgs, ExpectArg};
 use crate::output::{self, RunSettings};
 
-pub fn check(cmd: CheckCommand) -> Result<i32> {
-    match cmd {
-        CheckCommand::Tcp(args) => tcp(args),
-    }
-}
-
-fn tcp(args: CheckTcpArgs) -> Result<i32> {
+pub fn tcp(args: CheckTcpArgs) -> Result<i32> {
     let expect = match args.expect {
         ExpectArg::Open => Expect::Open,
         ExpectArg::Blocked => Expect::Blocked,
