@@ -2,4 +2,5 @@
 //! endpoints a migration needs. `preflight demo` and the tests run against
 //! them. Everything here binds to loopback only and stops when dropped.
 
+pub mod proxy;
 pub mod tcp;
