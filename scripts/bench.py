@@ -61,30 +61,20 @@ def setup():
 
 
 def timed(cmd):
-    """Runs cmd and measures it with wait4: (stdout, stderr, rc, wall, cpu, maxrss_mib)."""
-    start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    # Read both pipes without deadlock, bounded in time.
-    import selectors
-    sel = selectors.DefaultSelector()
-    bufs = {proc.stdout: bytearray(), proc.stderr: bytearray()}
-    for f in bufs:
-        sel.register(f, selectors.EVENT_READ)
-    deadline = start + 120
-    while sel.get_map() and time.monotonic() < deadline:
-        for key, _ in sel.select(timeout=1):
-            chunk = os.read(key.fileobj.fileno(), 65536)
-            if not chunk:
-                sel.unregister(key.fileobj)
-            else:
-                bufs[key.fileobj].extend(chunk)
-    if sel.get_map():
-        proc.kill()
-    _, status, ru = os.wait4(proc.pid, 0)
-    wall = time.monotonic() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    cpu = ru.ru_utime + ru.ru_stime
-    return bytes(bufs[proc.stdout]), bytes(bufs[proc.stderr]), proc.returncode, wall, cpu, ru.ru_maxrss / 1024
+    """Runs cmd under GNU time and returns (stdout, stderr, rc, wall, cpu, maxrss_mib).
+
+    GNU time (a small C program) forks and execs the tool and reports its
+    wait4() figures. Measuring from this Python process would not do: Linux
+    carries a forked child's pre-exec peak RSS (a copy of this interpreter)
+    into ru_maxrss.
+    """
+    import tempfile
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+        full = ["/usr/bin/time", "-f", "%e %U %S %M", "-o", tf.name, *cmd]
+        proc = subprocess.run(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=180)
+        fields = tf.read().split()[-4:]
+    wall, user, sys_, rss_kib = (float(x) for x in fields)
+    return proc.stdout, proc.stderr, proc.returncode, wall, user + sys_, rss_kib / 1024
 
 
 def preflight_verdicts(stdout):
@@ -156,6 +146,24 @@ def main():
             print(f"{name:<28} {wall:7.2f} {wall / timeout:12.2f} {bad:13d} {rss:12.1f} {cpu:6.2f}")
     for s in listeners:
         s.close()
+
+    # Scale: memory must grow with the results only (no task or buffer per
+    # target left behind). Refused targets answer at once, so this measures
+    # bookkeeping, not waiting.
+    print()
+    print("scale (refused targets, JSON output):")
+    print(f"{'targets':>8} {'wall s':>7} {'peak RSS MiB':>12} {'CPU s':>6} {'stdout KiB':>10}")
+    sizes = [1000, 20000]
+    rss_of = {}
+    for n in sizes:
+        scale_targets = [f"127.0.2.{1 + i // 200}:{30000 + i % 200}" for i in range(n)]
+        cmd = [args.preflight, "check", "tcp", "--timeout", t_s, "--format", "json", *scale_targets]
+        out, err, rc, wall, cpu, rss = timed(cmd)
+        results = len(json.loads(out)["results"]) if out else 0
+        rss_of[n] = rss
+        print(f"{n:8d} {wall:7.2f} {rss:12.1f} {cpu:6.2f} {len(out) / 1024:10.0f}" + ("" if results == n else f"  ({results} results!)"))
+    per = (rss_of[sizes[1]] - rss_of[sizes[0]]) * 1024 * 1024 / (sizes[1] - sizes[0])
+    print(f"growth: {per / 1024:.1f} KiB of peak RSS per extra target (its result and evidence)")
 
 
 if __name__ == "__main__":

@@ -5,4 +5,5 @@
 mod cli;
 mod demo;
 mod firewall;
+mod output;
 mod support;

@@ -26,8 +26,10 @@ const INSIDE: &str = "PREFLIGHT_TEST_IN_NETNS";
 
 /// The firewall lab. Call first in a test: outside a namespace it re-runs this
 /// same test (`name` is its full path, e.g. `firewall::four_states`) inside a
-/// new user and network namespace (`unshare -rn`), asserts that run passed,
-/// and returns `false`; inside, it brings loopback up and returns `true`.
+/// new user, mount and network namespace (`unshare -rmn`), asserts that run
+/// passed, and returns `false`; inside, it brings loopback up and returns
+/// `true`. Inside, the test may load nft rules and mount tmpfs file systems;
+/// both vanish with the namespace.
 ///
 /// Missing tools fail the test with the Debian package to install: the lab
 /// never skips silently.
@@ -52,7 +54,7 @@ pub fn enter_netns(name: &str) -> bool {
     }
     let exe = std::env::current_exe().expect("test binary path");
     let out = Command::new("unshare")
-        .arg("-rn")
+        .arg("-rmn")
         .arg("--")
         .arg(exe)
         .args([name, "--exact", "--nocapture", "--test-threads=1"])

@@ -103,3 +103,61 @@ fn bad_thumbprint_is_refused() {
     assert_eq!(err.line, 3);
     assert!(err.message.contains("40 hex digits"));
 }
+
+mod untrusted {
+    //! Plans are untrusted input: no byte sequence may panic the parser, and
+    //! every error names the file and a location inside it.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn check_error(src: &str, err: &PlanError) {
+        assert_eq!(err.file, "plan.toml");
+        let lines = src.lines().count().max(1);
+        assert!(err.line <= lines + 1, "line {} of {lines}: {err}", err.line);
+        assert!(!err.message.is_empty());
+        assert!(err.to_string().starts_with("plan.toml"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_text_never_panics(src in "\\PC{0,400}") {
+            if let Err(err) = parse(&src) {
+                check_error(&src, &err);
+            }
+        }
+
+        #[test]
+        fn mutated_template_never_panics(
+            edits in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..3, any::<char>()), 1..8)
+        ) {
+            let mut chars: Vec<char> = TEMPLATE.chars().collect();
+            for (at, op, c) in edits {
+                if chars.is_empty() {
+                    break;
+                }
+                let i = at.index(chars.len());
+                match op {
+                    0 => { chars.remove(i); }
+                    1 => chars.insert(i, c),
+                    _ => chars[i] = c,
+                }
+            }
+            let src: String = chars.into_iter().collect();
+            match parse(&src) {
+                Ok(plan) => {
+                    // A plan that parses still yields well-formed, prefixed ids.
+                    for dc in plan.datacenters() {
+                        for check in plan.checks_for(dc).unwrap() {
+                            let prefix = format!("dc.{dc}.");
+                            prop_assert!(check.id.as_str().starts_with(&prefix), "{}", check.id);
+                        }
+                    }
+                }
+                Err(err) => check_error(&src, &err),
+            }
+        }
+    }
+}
