@@ -36,6 +36,8 @@ pub enum Command {
     Check(CheckCommand),
     /// Start a loopback lab and run a whole plan against it: a GO and a NO-GO data center.
     Demo(DemoArgs),
+    /// Find this machine's Tentacle instances and print a plan fragment for them.
+    Discover(DiscoverArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,9 +102,13 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The plan file (TOML); see `preflight plan init`.
-    #[arg(long, value_name = "FILE")]
-    pub plan: PathBuf,
+    /// The plan file (TOML); see `preflight plan init`. Optional with --discover.
+    #[arg(long, value_name = "FILE", required_unless_present = "discover")]
+    pub plan: Option<PathBuf>,
+    /// Also check this machine's Tentacle instances: each polling server they
+    /// trust is reachable, and they trust the plan's new server.
+    #[arg(long)]
+    pub discover: bool,
     /// The data center this machine is in (a `[[datacenter]]` name); optional when the plan has one.
     #[arg(long, value_name = "NAME")]
     pub dc: Option<String>,
@@ -135,6 +141,14 @@ pub struct CheckTcpArgs {
 pub enum ExpectArg {
     Open,
     Blocked,
+}
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// Read these Tentacle.config files instead of the machine's instance index
+    /// (/etc/octopus/Tentacle/Instances, or %ProgramData%\Octopus\Tentacle\Instances).
+    #[arg(long, value_name = "PATH")]
+    pub config: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -30,12 +30,23 @@ impl PlannedCheck {
 #[derive(Debug, Clone)]
 pub enum CheckSpec {
     Tcp(checks::tcp::TcpSpec),
+    /// A worker pool has at least two workers.
+    PoolSize(checks::worker::PoolSizeSpec),
+    /// A target a worker pool must reach, over TCP.
+    WorkerTcp(checks::worker::WorkerTcpSpec),
+    /// A Tentacle trusts the new server's certificate.
+    TentacleTrust(checks::local::TentacleTrustSpec),
+    /// Something found before the run (a Tentacle config that could not be
+    /// read, no Tentacle where one was looked for): its outcome is already known.
+    Finding(Outcome),
 }
 
 impl CheckSpec {
     pub fn family(&self) -> Family {
         match self {
             CheckSpec::Tcp(_) => Family::Tcp,
+            CheckSpec::PoolSize(_) | CheckSpec::WorkerTcp(_) => Family::Worker,
+            CheckSpec::TentacleTrust(_) | CheckSpec::Finding(_) => Family::Local,
         }
     }
 }

@@ -9,8 +9,10 @@ pub mod duration;
 pub mod endpoint;
 pub mod lab;
 pub mod plan;
+pub mod ports;
 pub mod resolve;
 pub mod runner;
+pub mod tentacle;
 pub mod thumbprint;
 
 pub use check::{CheckSpec, Context, Outcome, PlannedCheck};

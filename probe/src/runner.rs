@@ -85,6 +85,13 @@ async fn dispatch(spec: &CheckSpec, ctx: &Context) -> Outcome {
             let evidence = checks::tcp::gather(ctx, &tcp.endpoint).await;
             checks::tcp::assess(&evidence, tcp, &ctx.origin)
         }
+        CheckSpec::PoolSize(pool) => checks::worker::assess_pool_size(pool),
+        CheckSpec::WorkerTcp(reach) => {
+            let evidence = checks::tcp::gather(ctx, &reach.tcp.endpoint).await;
+            checks::worker::assess_reach(&evidence, reach, &ctx.origin)
+        }
+        CheckSpec::TentacleTrust(trust) => checks::local::assess_trust(trust),
+        CheckSpec::Finding(outcome) => outcome.clone(),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod check;
 mod demo;
+mod discover;
 mod plan;
 mod run;
 
@@ -15,5 +16,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Plan(cmd) => plan::plan(cmd),
         Command::Check(cmd) => check::check(cmd),
         Command::Demo(args) => demo::demo(args),
+        Command::Discover(args) => discover::discover(args),
     }
 }

@@ -7,3 +7,4 @@ mod demo;
 mod firewall;
 mod output;
 mod support;
+mod tentacle;

@@ -2,4 +2,6 @@
 //! evidence, and an `assess` that is a pure function from evidence and
 //! expectation to an `Outcome`.
 
+pub mod local;
 pub mod tcp;
+pub mod worker;

@@ -3,6 +3,8 @@
 //! and column and what was expected.
 
 pub mod spec;
+pub mod tentacles;
+pub mod workers;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -134,6 +136,9 @@ impl Plan {
                     format!("data center `{name}` is defined twice"),
                 ));
             }
+            for t in &dc.tentacles {
+                tentacles::target_from_spec(t).map_err(|(span, m)| at(span, m))?;
+            }
             let planned = compile_datacenter(&spec, dc);
             let mut seen = HashSet::new();
             for check in &planned {
@@ -201,6 +206,12 @@ impl Plan {
         Vec::new()
     }
 
+    /// The new server's identity when the plan names its thumbprint: what
+    /// every Tentacle must come to trust.
+    pub fn new_server_identity(&self) -> Option<crate::checks::local::NewServerIdentity> {
+        new_server_identity(&self.spec)
+    }
+
     /// The `[migration]` section as the report records it.
     pub fn migration(&self) -> Option<Migration> {
         self.spec.migration.as_ref().map(|m| Migration {
@@ -230,6 +241,15 @@ pub fn server_url_endpoint(url: &str) -> Result<Endpoint, String> {
         host,
         parsed.port_or_known_default().unwrap_or(443),
     ))
+}
+
+fn new_server_identity(plan: &PlanSpec) -> Option<crate::checks::local::NewServerIdentity> {
+    let server = plan.new_server.as_ref()?;
+    Some(crate::checks::local::NewServerIdentity {
+        thumbprint: server.thumbprint.clone()?,
+        url: server.url.as_ref().map(|u| u.get_ref().clone()),
+        polling: server.polling.clone(),
+    })
 }
 
 /// Turns one data center's section (and the servers every data center must
@@ -265,6 +285,21 @@ fn compile_datacenter(plan: &PlanSpec, dc: &spec::DatacenterSpec) -> Vec<Planned
                 expect: t.expect,
             }),
         });
+    }
+    let polling = plan.new_server.as_ref().and_then(|s| s.polling.as_ref());
+    for pool in &dc.worker_pools {
+        out.extend(workers::worker_pool_checks(dc_name, pool, polling));
+    }
+    let identity = new_server_identity(plan);
+    for t in &dc.tentacles {
+        // Validated in `Plan::parse` before compiling.
+        if let Ok(target) = tentacles::target_from_spec(t) {
+            out.extend(tentacles::tentacle_checks(
+                dc_name,
+                &target,
+                identity.as_ref(),
+            ));
+        }
     }
     out
 }

@@ -64,6 +64,10 @@ pub struct DatacenterSpec {
     pub name: Spanned<String>,
     #[serde(default)]
     pub tcp: Vec<TcpSpec>,
+    #[serde(default, rename = "worker_pool")]
+    pub worker_pools: Vec<WorkerPoolSpec>,
+    #[serde(default, rename = "tentacle")]
+    pub tentacles: Vec<TentacleSpec>,
 }
 
 /// `[[datacenter.tcp]]`: one TCP reachability expectation.
@@ -92,6 +96,74 @@ pub enum Expect {
     #[default]
     Open,
     Blocked,
+}
+
+/// `[[datacenter.worker_pool]]`: a worker pool and what its workers must reach.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerPoolSpec {
+    /// The pool's name, part of the check ids.
+    pub name: Spanned<String>,
+    /// The workers in the pool (host names, as Octopus shows them).
+    #[serde(default)]
+    pub workers: Vec<String>,
+    /// What deployments running on these workers connect to.
+    #[serde(default)]
+    pub must_reach: Vec<MustReachSpec>,
+}
+
+/// One `must_reach` entry: `{ target = "sql01.example.com:1433", purpose = "SQL" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MustReachSpec {
+    pub target: Endpoint,
+    /// What it is for ("SQL", "file share", "Kubernetes API"); defaults to the port's name.
+    pub purpose: Option<String>,
+    #[serde(default = "blocker")]
+    pub severity: Severity,
+}
+
+/// `[[datacenter.tentacle]]`: a Tentacle instance (`preflight discover` writes these).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TentacleSpec {
+    /// Part of the check ids (`web01-tentacle`).
+    pub name: Spanned<String>,
+    /// The instance name on its machine (default `Tentacle`), used in remediation commands.
+    pub instance: Option<String>,
+    /// The machine it runs on.
+    pub host: Option<String>,
+    /// Where its configuration was read (for the reader; not used by checks).
+    pub config: Option<String>,
+    /// Its own certificate thumbprint.
+    pub thumbprint: Option<Thumbprint>,
+    /// The port it listens on; absent when it only polls.
+    pub listen_port: Option<u16>,
+    /// The address it listens on (absent: every interface).
+    pub listen_ip: Option<String>,
+    /// The HTTP proxy it polls through (`host:port`).
+    pub polling_proxy: Option<Endpoint>,
+    /// The Octopus Servers it trusts.
+    #[serde(default, rename = "trust")]
+    pub trusts: Vec<TrustSpec>,
+}
+
+/// `[[datacenter.tentacle.trust]]`: a server the Tentacle trusts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustSpec {
+    pub style: TrustStyle,
+    pub thumbprint: Thumbprint,
+    /// Polling only: where it connects (`https://octopus.example.com:10943`).
+    pub address: Option<Spanned<String>>,
+}
+
+/// Whether the server connects to the Tentacle or the Tentacle polls the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TrustStyle {
+    Listening,
+    Polling,
 }
 
 /// `[[waive]]`: a known failure accepted for this migration.

@@ -21,6 +21,12 @@ fn the_template_is_a_valid_plan_with_stable_ids() {
             "dc.east.tcp.new-server-polling",
             "dc.east.tcp.sql",
             "dc.east.tcp.old-server-polling-closed",
+            "dc.east.worker.east-workers.workers",
+            "dc.east.worker.east-workers.sql01-example-com-1433",
+            "dc.east.worker.east-workers.files-example-com-445",
+            "dc.east.worker.east-workers.k8s-example-com-6443",
+            "dc.east.worker.east-workers.new-server-polling",
+            "dc.east.tentacle.app02-tentacle.tcp.octopus-example-com-10943",
         ]
     );
     let west = plan.checks_for("west").unwrap();
@@ -160,4 +166,126 @@ mod untrusted {
             }
         }
     }
+}
+
+#[test]
+fn worker_pools_compile_to_worker_checks_with_readable_port_names() {
+    let plan = parse(
+        r#"version = 1
+[new_server]
+polling = "polling.acme.octopus.app:443"
+[[datacenter]]
+name = "east"
+  [[datacenter.worker_pool]]
+  name = "East Workers"
+  workers = ["worker01"]
+  must_reach = [
+    { target = "db.example.com:5432" },
+    { target = "win01.example.com:5986", purpose = "remoting", severity = "warning" },
+  ]
+"#,
+    )
+    .unwrap();
+    let checks = plan.checks_for("east").unwrap();
+    let worker: Vec<&PlannedCheck> = checks
+        .iter()
+        .filter(|c| c.family() == report::Family::Worker)
+        .collect();
+    let ids: Vec<&str> = worker.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "dc.east.worker.east-workers.workers",
+            "dc.east.worker.east-workers.db-example-com-5432",
+            "dc.east.worker.east-workers.win01-example-com-5986",
+            "dc.east.worker.east-workers.new-server-polling",
+        ]
+    );
+    assert_eq!(worker[0].severity, Severity::Warning);
+    assert_eq!(
+        worker[1].title,
+        "Worker pool East Workers: PostgreSQL (PostgreSQL, TCP 5432)"
+    );
+    assert_eq!(
+        worker[2].title,
+        "Worker pool East Workers: remoting (WinRM (HTTPS), TCP 5986)"
+    );
+    assert_eq!(worker[2].severity, Severity::Warning);
+    assert_eq!(worker[3].target, "polling.acme.octopus.app:443");
+    assert_eq!(worker[3].severity, Severity::Blocker);
+}
+
+#[test]
+fn worker_pool_keys_are_checked() {
+    let err = parse(
+        "version = 1\n[[datacenter]]\nname = \"east\"\n  [[datacenter.worker_pool]]\n  name = \"p\"\n  must_reach = [{ target = \"db.example.com\" }]\n",
+    )
+    .unwrap_err();
+    assert_eq!(err.line, 6, "{err}");
+    assert!(err.message.contains("expected `host:port`"), "{err}");
+    let err = parse(
+        "version = 1\n[[datacenter]]\nname = \"east\"\n  [[datacenter.worker_pool]]\n  name = \"p\"\n  worker = [\"a\"]\n",
+    )
+    .unwrap_err();
+    assert!(err.message.contains("unknown field `worker`"), "{err}");
+}
+
+#[test]
+fn tentacles_in_the_plan_get_polling_and_trust_checks() {
+    let new = "8E7D6C5B4A3928170F6E5D4C3B2A190817263544";
+    let plan = parse(&format!(
+        r#"version = 1
+[new_server]
+url = "https://acme.octopus.app"
+thumbprint = "{new}"
+[[datacenter]]
+name = "east"
+  [[datacenter.tentacle]]
+  name = "app02-tentacle"
+    [[datacenter.tentacle.trust]]
+    style = "polling"
+    thumbprint = "3F9A0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B"
+    address = "https://octopus.example.com:10943"
+    [[datacenter.tentacle.trust]]
+    style = "polling"
+    thumbprint = "1111111111111111111111111111111111111111"
+    address = "https://octopus.example.com:10943/"
+"#
+    ))
+    .unwrap();
+    let checks = plan.checks_for("east").unwrap();
+    let ids: Vec<&str> = checks.iter().map(|c| c.id.as_str()).collect();
+    // Two thumbprints trusted at one address: one reachability check.
+    assert_eq!(
+        ids,
+        [
+            "dc.east.tcp.new-server-https",
+            "dc.east.tentacle.app02-tentacle.tcp.octopus-example-com-10943",
+            "dc.east.tentacle.app02-tentacle.trusts-new-server",
+        ]
+    );
+    assert!(
+        checks[1]
+            .title
+            .contains("1111111111111111111111111111111111111111")
+    );
+    assert_eq!(checks[2].family(), report::Family::Local);
+    assert_eq!(checks[2].severity, Severity::Warning);
+}
+
+#[test]
+fn a_polling_trust_needs_a_valid_address() {
+    let base = "version = 1\n[[datacenter]]\nname = \"east\"\n  [[datacenter.tentacle]]\n  name = \"t\"\n    [[datacenter.tentacle.trust]]\n    style = \"polling\"\n    thumbprint = \"3F9A0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B\"\n";
+    let err = parse(base).unwrap_err();
+    assert_eq!(err.line, 5, "{err}");
+    assert!(
+        err.message.contains("a polling trust needs `address"),
+        "{err}"
+    );
+    let err = parse(&format!(
+        "{base}    address = \"octopus.example.com:10943\"\n"
+    ))
+    .unwrap_err();
+    assert_eq!((err.line, err.column), (9, 15), "{err}");
+    assert!(err.message.contains("expected an https://"), "{err}");
 }

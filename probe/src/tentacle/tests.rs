@@ -1,0 +1,437 @@
+use std::path::PathBuf;
+
+use proptest::prelude::*;
+
+use super::instances::Source;
+use super::*;
+use crate::endpoint::Endpoint;
+
+const SERVER: &str = "3F9A0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B";
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/tentacle")
+        .join(name)
+}
+
+fn load(name: &str) -> TentacleConfig {
+    TentacleConfig::load(&fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn fixture_text(name: &str) -> String {
+    std::fs::read_to_string(fixture(name)).unwrap()
+}
+
+#[test]
+fn listening_fixture() {
+    let c = load("listening.config");
+    assert!(c.listening);
+    assert_eq!(c.port, 10933);
+    assert_eq!(c.listen_ip, None);
+    assert_eq!(
+        c.thumbprint.as_ref().unwrap().as_str(),
+        "A1B2C3D4E5F60718293A4B5C6D7E8F9012345678"
+    );
+    assert!(c.certificate_present);
+    assert_eq!(c.trusted.len(), 1);
+    assert_eq!(c.trusted[0].style, CommunicationStyle::Listening);
+    assert_eq!(c.trusted[0].thumbprint.as_str(), SERVER);
+    assert_eq!(c.trusted[0].address, None);
+    assert_eq!(c.polling_proxy, ProxySetting::System);
+    assert!(c.notes.is_empty(), "{:?}", c.notes);
+}
+
+#[test]
+fn polling_fixture() {
+    let c = load("polling.config");
+    assert!(!c.listening);
+    let polling: Vec<_> = c.polling().collect();
+    assert_eq!(polling.len(), 1);
+    assert_eq!(polling[0].0.style, CommunicationStyle::Polling);
+    assert_eq!(polling[0].1.url, "https://octopus.example.com:10943");
+    assert_eq!(
+        polling[0].1.endpoint,
+        Endpoint::new("octopus.example.com", 10943)
+    );
+    assert!(c.trusts(&SERVER.to_lowercase().parse().unwrap()));
+}
+
+#[test]
+fn several_servers_with_both_style_spellings() {
+    let c = load("several-servers.config");
+    let styles: Vec<&str> = c.trusted.iter().map(|t| t.style.as_str()).collect();
+    assert_eq!(styles, ["polling", "polling", "listening"]);
+    let endpoints: Vec<String> = c.polling().map(|(_, a)| a.endpoint.to_string()).collect();
+    assert_eq!(
+        endpoints,
+        ["octopus.example.com:10943", "polling.acme.octopus.app:443"]
+    );
+    assert!(c.listening);
+    assert_eq!(c.port, 10935);
+    assert_eq!(c.listen_ip, Some("192.0.2.15".parse().unwrap()));
+    assert!(!c.certificate_present);
+}
+
+#[test]
+fn proxy_fixture_keeps_the_endpoint_and_never_the_password() {
+    let c = load("proxy.config");
+    assert!(
+        !c.listening,
+        "NoListen `True` parses like .NET's bool.Parse"
+    );
+    assert_eq!(
+        c.polling_proxy,
+        ProxySetting::Custom {
+            endpoint: Endpoint::new("proxy.example.com", 3128),
+            credentials: true,
+        }
+    );
+    assert_eq!(
+        c.web_proxy,
+        ProxySetting::Custom {
+            endpoint: Endpoint::new("webproxy.example.com", 8080),
+            credentials: false,
+        }
+    );
+    let debug = format!("{c:?}");
+    let json = serde_json::to_string(&c).unwrap();
+    for secret in [
+        "RklYVFVSRS1FTkNSWVBURUQtUFJPWFktUEFTU1dPUkQ=",
+        "RklYVFVSRS1QUk9YWS1DRVJUSUZJQ0FURS1OT1QtUkVBTA==",
+        "svc-tentacle",
+    ] {
+        assert!(!debug.contains(secret), "{secret} kept in {debug}");
+        assert!(!json.contains(secret), "{secret} serialized in {json}");
+    }
+}
+
+#[test]
+fn truncated_fixture_is_an_error_with_path_and_position() {
+    let err = TentacleConfig::load(&fixture("truncated.config")).unwrap_err();
+    let shown = err.to_string();
+    assert!(shown.contains("truncated.config:"), "{shown}");
+    assert!(shown.contains("truncated"), "{shown}");
+    assert!(err.line > 0, "{shown}");
+}
+
+#[test]
+fn unknown_key_is_noted_not_an_error() {
+    let c = load("unknown-key.config");
+    assert_eq!(c.trusted[0].style, CommunicationStyle::Listening);
+    assert_eq!(c.notes.len(), 1, "{:?}", c.notes);
+    assert!(c.notes[0].contains("Tentacle.Telemetry.FutureSetting"));
+    // The value of a setting preflight does not read is not repeated.
+    assert!(!c.notes[0].contains("enabled"));
+}
+
+fn parse(body: &str) -> Result<TentacleConfig, ConfigError> {
+    TentacleConfig::parse(
+        &format!("<?xml version=\"1.0\"?>\n<octopus-settings>\n{body}\n</octopus-settings>\n"),
+        "t.config",
+    )
+}
+
+#[test]
+fn bad_values_say_what_was_expected_and_where() {
+    let cases = [
+        (
+            r#"<set key="Tentacle.Services.PortNumber">ten</set>"#,
+            "t.config:3:1: Tentacle.Services.PortNumber: expected a port from 1 to 65535, found `ten`",
+        ),
+        (
+            r#"<set key="Tentacle.Services.NoListen">yes</set>"#,
+            "expected `true` or `false`, found `yes`",
+        ),
+        (
+            r#"<set key="Tentacle.Services.ListenIP">everywhere</set>"#,
+            "expected an IP address",
+        ),
+        (
+            r#"<set key="Tentacle.CertificateThumbprint">3F9A</set>"#,
+            "expected a SHA-1 thumbprint of 40 hex digits",
+        ),
+        (
+            r#"<set key="Tentacle.Communication.TrustedOctopusServers">{"Thumbprint":"x"}</set>"#,
+            "expected a JSON array",
+        ),
+        (
+            r#"<set key="Tentacle.Communication.TrustedOctopusServers">[{"Thumbprint":"3F9A0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B","CommunicationStyle":2}]</set>"#,
+            "trusted server #1 is polling but has no Address",
+        ),
+        (
+            r#"<set key="Tentacle.Communication.TrustedOctopusServers">[{"Thumbprint":"3F9A0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B","CommunicationStyle":"TentacleActive","Address":"http://octopus.example.com:10943"}]</set>"#,
+            "expected an https:// (or wss://) polling address",
+        ),
+        (
+            r#"<set key="Tentacle.Communication.TrustedOctopusServers">[{"CommunicationStyle":1}]</set>"#,
+            "trusted server #1 has no Thumbprint",
+        ),
+        (
+            r#"<set key="Tentacle.Communication.TrustedOctopusServers">[{"Thumbprint":"3F9A0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B","CommunicationStyle":true}]</set>"#,
+            "expected CommunicationStyle 1, 2",
+        ),
+        (
+            "<set key=\"Tentacle.Services.PortNumber\">1</set>\n<set key=\"Tentacle.Services.PortNumber\">2</set>",
+            "t.config:4:1: `Tentacle.Services.PortNumber` is set twice (first on line 3)",
+        ),
+        ("<set>1</set>", "expected a `key` attribute on <set>"),
+        (
+            r#"<set key="a"><b/></set>"#,
+            "expected only text inside <set key=\"a\">, found the element <b>",
+        ),
+        (r#"<set key="a">&bogus;</set>"#, "unknown entity `&bogus;`"),
+        (
+            "stray text",
+            "expected only <set> elements, found text `stray text`",
+        ),
+    ];
+    for (body, needle) in cases {
+        let err = parse(body).expect_err(body);
+        assert!(
+            err.to_string().contains(needle),
+            "{body}\n  expected: {needle}\n  got:      {err}"
+        );
+        assert!(err.line > 0, "{err}");
+    }
+}
+
+#[test]
+fn documents_that_are_not_tentacle_configs() {
+    for (text, needle) in [
+        ("", "found no <octopus-settings> element"),
+        (
+            "<configuration/>",
+            "expected the root element <octopus-settings>",
+        ),
+        ("<octopus-settings>", "ends before </octopus-settings>"),
+        (
+            "<octopus-settings><set key=\"a\">",
+            "ends inside <set key=\"a\">",
+        ),
+        (
+            "<octopus-settings></octopus-settings><x/>",
+            "expected nothing after",
+        ),
+        ("<octopus-settings></wrong>", "not well-formed XML"),
+    ] {
+        let err = TentacleConfig::parse(text, "t.config").expect_err(text);
+        assert!(err.to_string().contains(needle), "{text}: {err}");
+    }
+}
+
+#[test]
+fn entities_cdata_and_unknown_elements() {
+    let c = parse(concat!(
+        r#"<set key="Tentacle.Communication.TrustedOctopusServers">[{&quot;Thumbprint&quot;:"3F9A0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B","CommunicationStyle":&#50;,"Address":"https://octopus.example.com:10943/"}]</set>"#,
+        "\n<set key=\"Tentacle.Services.PortNumber\"><![CDATA[10944]]></set>",
+        "\n<extra><nested>text</nested></extra>"
+    ))
+    .unwrap();
+    assert_eq!(c.trusted[0].style, CommunicationStyle::Polling);
+    assert_eq!(c.port, 10944);
+    assert!(
+        c.notes.iter().any(|n| n.contains("<extra>")),
+        "{:?}",
+        c.notes
+    );
+}
+
+#[test]
+fn byte_order_marks_and_utf16_are_read() {
+    let text = fixture_text("polling.config");
+    let mut utf8_bom = vec![0xEF, 0xBB, 0xBF];
+    utf8_bom.extend_from_slice(text.as_bytes());
+    assert_eq!(decode_text(&utf8_bom).unwrap(), text);
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    assert_eq!(decode_text(&utf16).unwrap(), text);
+    let (offset, message) = decode_text(b"<a>\xff</a>").unwrap_err();
+    assert_eq!(offset, 3);
+    assert!(message.contains("0xFF"), "{message}");
+}
+
+#[test]
+fn the_instance_index_names_the_configs() {
+    let found = discover(&Source::Machine {
+        index_dir: fixture("instances"),
+        defaults: vec![],
+    });
+    assert!(found.errors.is_empty(), "{:?}", found.errors);
+    let names: Vec<&str> = found.instances.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["Tentacle", "Web"]);
+    assert!(!found.instances[0].config.listening);
+    assert!(found.instances[1].config.listening);
+}
+
+#[test]
+fn index_problems_are_reported_with_their_paths() {
+    let dir = tempdir("index-problems");
+    std::fs::write(dir.join("broken.config"), "{\"Name\": ").unwrap();
+    std::fs::write(
+        dir.join("missing.config"),
+        r#"{"Name":"Gone","ConfigurationFilePath":"/nonexistent/preflight/tentacle.config"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("truncated.config"),
+        format!(
+            r#"{{"Name":"Cut","ConfigurationFilePath":{:?}}}"#,
+            fixture("truncated.config").display().to_string()
+        ),
+    )
+    .unwrap();
+    let found = discover(&Source::Machine {
+        index_dir: dir.clone(),
+        defaults: vec![fixture("listening.config")],
+    });
+    assert!(found.instances.is_empty());
+    let errors: Vec<String> = found.errors.iter().map(ToString::to_string).collect();
+    assert_eq!(errors.len(), 3, "{errors:#?}");
+    assert!(
+        errors[0].contains("broken.config:1:") && errors[0].contains("instance index entry"),
+        "{}",
+        errors[0]
+    );
+    assert!(
+        errors[1].contains("/nonexistent/preflight/tentacle.config: cannot read"),
+        "{}",
+        errors[1]
+    );
+    assert!(errors[2].contains("truncated.config:"), "{}", errors[2]);
+
+    // No index at all: the default paths are tried.
+    let found = discover(&Source::Machine {
+        index_dir: dir.join("absent"),
+        defaults: vec![fixture("listening.config"), dir.join("nope.config")],
+    });
+    assert!(found.errors.is_empty(), "{:?}", found.errors);
+    assert_eq!(found.instances.len(), 1);
+    assert_eq!(found.instances[0].name, "listening");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("preflight-tentacle-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn the_fragment_names_the_polling_address_and_thumbprint_and_is_a_valid_plan() {
+    let found = discover(&Source::Files(vec![
+        fixture("polling.config"),
+        fixture("several-servers.config"),
+        fixture("proxy.config"),
+        fixture("truncated.config"),
+    ]));
+    let fragment = fragment::render("app02.example.com", &found.instances, &found.errors);
+    assert!(
+        fragment.contains("address = \"https://octopus.example.com:10943\""),
+        "{fragment}"
+    );
+    assert!(
+        fragment.contains(&format!("thumbprint = \"{SERVER}\"")),
+        "{fragment}"
+    );
+    assert!(fragment.contains("name = \"app02-polling\""), "{fragment}");
+    assert!(
+        fragment.contains("polling_proxy = \"proxy.example.com:3128\""),
+        "{fragment}"
+    );
+    assert!(fragment.contains("# not read: "), "{fragment}");
+    for secret in ["RklYVFVSRS1", "svc-tentacle", "k3x7m2p9q4w8z1v5"] {
+        assert!(!fragment.contains(secret), "{secret} in {fragment}");
+    }
+    let plan = format!(
+        "version = 1\n[new_server]\nurl = \"https://acme.octopus.app\"\npolling = \"polling.acme.octopus.app:443\"\nthumbprint = \"{}\"\n[[datacenter]]\nname = \"east\"\n{fragment}",
+        "8E7D6C5B4A3928170F6E5D4C3B2A190817263544"
+    );
+    let plan = crate::Plan::parse(&plan, "plan.toml").unwrap_or_else(|e| panic!("{e}\n{plan}"));
+    let ids: Vec<String> = plan
+        .checks_for("east")
+        .unwrap()
+        .iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    assert!(
+        ids.contains(&"dc.east.tentacle.app02-polling.tcp.octopus-example-com-10943".to_string()),
+        "{ids:#?}"
+    );
+    assert!(
+        ids.contains(
+            &"dc.east.tentacle.app02-several-servers.tcp.polling-acme-octopus-app-443".to_string()
+        ),
+        "{ids:#?}"
+    );
+    assert!(
+        ids.contains(&"dc.east.tentacle.app02-polling.trusts-new-server".to_string()),
+        "{ids:#?}"
+    );
+    // The proxied Tentacle's TCP check goes to its proxy.
+    let proxied = plan
+        .checks_for("east")
+        .unwrap()
+        .iter()
+        .find(|c| c.id.as_str() == "dc.east.tentacle.app02-proxy.tcp.octopus-example-com-10943")
+        .unwrap();
+    assert_eq!(proxied.target, "proxy.example.com:3128");
+}
+
+#[test]
+fn hostile_values_cannot_inject_plan_keys() {
+    let text = format!(
+        "<octopus-settings><set key=\"Tentacle.Communication.TrustedOctopusServers\">[{{\"Thumbprint\":\"{SERVER}\",\"CommunicationStyle\":1}}]</set><set key=\"x&#10;[[waive]]\">v</set></octopus-settings>"
+    );
+    let config = TentacleConfig::parse(&text, "t.config").unwrap();
+    let instance = Instance {
+        name: "evil\"\n[[waive]]\nid = \"x".into(),
+        path: PathBuf::from("/tmp/a\nversion = 2"),
+        config,
+    };
+    let fragment = fragment::render("host\n[migration]", &[instance], &[]);
+    let plan = format!("version = 1\n[[datacenter]]\nname = \"east\"\n{fragment}");
+    let parsed = crate::Plan::parse(&plan, "plan.toml").unwrap_or_else(|e| panic!("{e}\n{plan}"));
+    assert!(parsed.waivers().is_empty());
+    assert!(parsed.migration().is_none());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        if let Ok(text) = decode_text(&bytes) {
+            let _ = TentacleConfig::parse(&text, "random.config");
+        }
+    }
+
+    #[test]
+    fn mutations_of_a_valid_file_never_panic(
+        which in 0usize..5,
+        edits in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<char>()), 1..8),
+    ) {
+        let name = ["listening.config", "polling.config", "several-servers.config", "proxy.config", "unknown-key.config"][which];
+        let mut chars: Vec<char> = fixture_text(name).chars().collect();
+        for (at, op, c) in edits {
+            if chars.is_empty() { break; }
+            let i = at.index(chars.len());
+            match op {
+                0 => { chars.remove(i); }
+                1 => chars.insert(i, c),
+                2 => chars[i] = c,
+                _ => chars.truncate(i),
+            }
+        }
+        let text: String = chars.into_iter().collect();
+        if let Ok(config) = TentacleConfig::parse(&text, name) {
+            // Whatever parsed renders into a fragment that is a valid plan.
+            let instance = Instance { name: "mutant".into(), path: PathBuf::from(name), config };
+            let fragment = fragment::render("host", &[instance], &[]);
+            let plan = format!("version = 1\n[[datacenter]]\nname = \"east\"\n{fragment}");
+            let parsed = crate::Plan::parse(&plan, "plan.toml");
+            prop_assert!(parsed.is_ok(), "{:?}\n{}", parsed.err(), plan);
+        }
+    }
+}

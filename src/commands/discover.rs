@@ -1,0 +1,106 @@
+//! `preflight discover`: this machine's Tentacle instances as a plan fragment,
+//! and the checks `run --discover` adds for them.
+
+use anyhow::Result;
+use probe::checks::local::NewServerIdentity;
+use probe::tentacle::{Source, TentacleTarget, discover as find};
+use probe::{CheckSpec, Outcome, PlannedCheck};
+use report::{CheckId, Severity, Status};
+
+use crate::cli::DiscoverArgs;
+
+/// Prints the fragment; exits 2 when a file could not be read (the fragment
+/// still covers the ones that could) or when no instance was found.
+pub fn discover(args: DiscoverArgs) -> Result<i32> {
+    let source = if args.config.is_empty() {
+        Source::this_machine()
+    } else {
+        Source::Files(args.config)
+    };
+    let found = find(&source);
+    print!(
+        "{}",
+        probe::tentacle::fragment::render(&hostname(), &found.instances, &found.errors)
+    );
+    for e in &found.errors {
+        eprintln!("error: {e}");
+    }
+    if found.instances.is_empty() && found.errors.is_empty() {
+        eprintln!(
+            "error: no Tentacle instance found (looked in {}); name a file with --config PATH",
+            source.describe()
+        );
+        return Ok(report::exit::FAILURE);
+    }
+    Ok(if found.errors.is_empty() {
+        report::exit::GO
+    } else {
+        report::exit::FAILURE
+    })
+}
+
+/// The checks for this machine's Tentacles in data center `dc`: what a
+/// fragment from `discover` would give, plus a result for each file that
+/// could not be read (a blocker: its Tentacle cannot be checked) or a warning
+/// when no Tentacle was found at all.
+pub fn discovered_checks(dc: &str, new_server: Option<&NewServerIdentity>) -> Vec<PlannedCheck> {
+    let source = Source::this_machine();
+    let found = find(&source);
+    let host = hostname();
+    let mut out = Vec::new();
+    for instance in &found.instances {
+        let target = TentacleTarget::from_instance(instance, &host);
+        out.extend(probe::plan::tentacles::tentacle_checks(
+            dc, &target, new_server,
+        ));
+    }
+    for e in &found.errors {
+        out.push(finding(
+            CheckId::from_parts(["dc", dc, "local", "discover", &e.file]),
+            format!("Tentacle configuration {} is readable", e.file),
+            e.file.clone(),
+            Severity::Blocker,
+            Outcome::new(Status::Error, e.to_string()).with_remediation(
+                "fix or restore the file (Tentacle itself cannot start with it), or remove the instance from the index",
+            ),
+        ));
+    }
+    if found.instances.is_empty() && found.errors.is_empty() {
+        out.push(finding(
+            CheckId::from_parts(["dc", dc, "local", "discover"]),
+            "Tentacle instances on this machine".into(),
+            host,
+            Severity::Warning,
+            Outcome::new(
+                Status::Warn,
+                format!(
+                    "no Tentacle instance found (looked in {})",
+                    source.describe()
+                ),
+            )
+            .with_remediation("run on a machine with a Tentacle, or leave out --discover"),
+        ));
+    }
+    out
+}
+
+fn finding(
+    id: CheckId,
+    title: String,
+    target: String,
+    severity: Severity,
+    outcome: Outcome,
+) -> PlannedCheck {
+    PlannedCheck {
+        id,
+        title,
+        target,
+        severity,
+        spec: CheckSpec::Finding(outcome),
+    }
+}
+
+/// This machine's name, as reports record it.
+pub fn hostname() -> String {
+    gethostname::gethostname().to_string_lossy().into_owned()
+}

@@ -1,0 +1,285 @@
+//! `discover`, `run --discover` and worker pools, end to end: the binary
+//! against fixture configs, a temporary instance index and loopback ports.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{preflight, run, stderr, stdout};
+
+const SERVER: &str = "3F9A0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B";
+const NEW: &str = "8E7D6C5B4A3928170F6E5D4C3B2A190817263544";
+
+fn fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/tentacle")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("preflight-it-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// An instance index with one instance polling `address` and trusting `thumbprint`.
+fn index_with_polling_tentacle(dir: &Path, address: &str, thumbprint: &str) -> PathBuf {
+    let config = dir.join("tentacle-Tentacle.config");
+    std::fs::write(
+        &config,
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?>
+<octopus-settings>
+  <set key="Tentacle.CertificateThumbprint">B2C3D4E5F60718293A4B5C6D7E8F901234567890</set>
+  <set key="Tentacle.Communication.TrustedOctopusServers">[{{"Thumbprint":"{thumbprint}","CommunicationStyle":"TentacleActive","Address":"{address}"}}]</set>
+  <set key="Tentacle.Services.NoListen">true</set>
+</octopus-settings>
+"#
+        ),
+    )
+    .unwrap();
+    let index = dir.join("Instances");
+    std::fs::create_dir_all(&index).unwrap();
+    std::fs::write(
+        index.join("Tentacle.config"),
+        serde_json::json!({"Name": "Tentacle", "ConfigurationFilePath": config}).to_string(),
+    )
+    .unwrap();
+    index
+}
+
+#[test]
+fn discover_prints_a_fragment_naming_the_polling_address_and_thumbprint() {
+    let out = run(&["discover", "--config", &fixture("polling.config")]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let fragment = stdout(&out);
+    assert!(fragment.contains("[[datacenter.tentacle]]"), "{fragment}");
+    assert!(
+        fragment.contains("address = \"https://octopus.example.com:10943\""),
+        "{fragment}"
+    );
+    assert!(
+        fragment.contains(&format!("thumbprint = \"{SERVER}\"")),
+        "{fragment}"
+    );
+    // Encrypted values never reach the output.
+    assert!(!fragment.contains("RklYVFVSRS1"), "{fragment}");
+
+    // Appended to a plan, it is checked like any plan section.
+    let dir = tempdir("discover-plan");
+    let plan = dir.join("plan.toml");
+    std::fs::write(
+        &plan,
+        format!("version = 1\n[[datacenter]]\nname = \"east\"\n{fragment}"),
+    )
+    .unwrap();
+    let out = run(&["plan", "check", plan.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("dc.east.tentacle.")
+            && stdout(&out).contains(".tcp.octopus-example-com-10943"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn discover_reads_the_instance_index_and_reports_unreadable_files() {
+    let out = preflight()
+        .arg("discover")
+        .env("PREFLIGHT_TENTACLE_INSTANCES", fixture("instances"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("instance = \"Tentacle\""));
+    assert!(stdout(&out).contains("instance = \"Web\""));
+    assert!(stdout(&out).contains("listen_port = 10933"));
+
+    let out = run(&[
+        "discover",
+        "--config",
+        &fixture("truncated.config"),
+        "--config",
+        &fixture("listening.config"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("truncated.config:8:") && stderr(&out).contains("truncated"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("listen_port = 10933"),
+        "the readable file is still described"
+    );
+
+    let out = preflight()
+        .arg("discover")
+        .env("PREFLIGHT_TENTACLE_INSTANCES", tempdir("empty-index"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no Tentacle instance found"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn run_discover_checks_the_polling_servers_this_machine_trusts() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let open = listener.local_addr().unwrap().port();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    for (port, code, status) in [(open, 0, "pass"), (closed, 1, "fail")] {
+        let dir = tempdir(&format!("run-discover-{port}"));
+        let index = index_with_polling_tentacle(&dir, &format!("https://127.0.0.1:{port}"), SERVER);
+        let out = preflight()
+            .args(["run", "--discover", "--format", "json", "--timeout", "2s"])
+            .env("PREFLIGHT_TENTACLE_INSTANCES", &index)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(report["datacenter"], "local");
+        let result = &report["results"][0];
+        assert!(
+            result["id"]
+                .as_str()
+                .unwrap()
+                .ends_with(&format!(".tcp.127-0-0-1-{port}")),
+            "{result}"
+        );
+        assert_eq!(result["status"], status, "{result}");
+        assert!(
+            result["title"].as_str().unwrap().contains(SERVER),
+            "{result}"
+        );
+    }
+    drop(listener);
+}
+
+#[test]
+fn run_discover_warns_with_the_command_when_a_tentacle_does_not_trust_the_new_server() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempdir("trust");
+    let index = index_with_polling_tentacle(&dir, &format!("https://127.0.0.1:{port}"), SERVER);
+    let plan = dir.join("plan.toml");
+    std::fs::write(
+        &plan,
+        format!(
+            "version = 1\n[new_server]\npolling = \"127.0.0.1:{port}\"\nthumbprint = \"{NEW}\"\n[[datacenter]]\nname = \"east\"\n"
+        ),
+    )
+    .unwrap();
+    let out = preflight()
+        .args([
+            "run",
+            "--plan",
+            plan.to_str().unwrap(),
+            "--discover",
+            "--format",
+            "json",
+        ])
+        .env("PREFLIGHT_TENTACLE_INSTANCES", &index)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a warning keeps GO: {}",
+        stdout(&out)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let trust = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"].as_str().unwrap().ends_with(".trusts-new-server"))
+        .expect("a trust result");
+    assert_eq!(trust["status"], "warn", "{trust}");
+    assert_eq!(trust["family"], "local");
+    let remedy = trust["remediation"].as_str().unwrap();
+    assert!(
+        remedy.contains(&format!(
+            "--server-comms-address=\"https://127.0.0.1:{port}\""
+        )),
+        "{remedy}"
+    );
+    assert!(
+        remedy.contains("Tentacle poll-server --instance=\"Tentacle\""),
+        "{remedy}"
+    );
+    drop(listener);
+}
+
+#[test]
+fn run_discover_reports_an_unreadable_config_as_a_blocker_error() {
+    let dir = tempdir("unreadable");
+    let index = dir.join("Instances");
+    std::fs::create_dir_all(&index).unwrap();
+    std::fs::write(
+        index.join("Tentacle.config"),
+        serde_json::json!({"Name": "Tentacle", "ConfigurationFilePath": fixture("truncated.config")}).to_string(),
+    )
+    .unwrap();
+    let out = preflight()
+        .args(["run", "--discover", "--format", "json"])
+        .env("PREFLIGHT_TENTACLE_INSTANCES", &index)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["results"][0]["status"], "error");
+    assert!(
+        report["results"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("truncated.config:8:")
+    );
+}
+
+#[test]
+fn worker_pool_results_carry_the_pool_and_its_workers() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempdir("workers");
+    let plan = dir.join("plan.toml");
+    std::fs::write(
+        &plan,
+        format!(
+            "version = 1\n[[datacenter]]\nname = \"east\"\n  [[datacenter.worker_pool]]\n  name = \"east-workers\"\n  workers = [\"worker01\"]\n  must_reach = [{{ target = \"127.0.0.1:{port}\", purpose = \"SQL\" }}]\n"
+        ),
+    )
+    .unwrap();
+    let out = run(&["run", "--plan", plan.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let size = &report["results"][0];
+    assert_eq!(size["family"], "worker");
+    assert_eq!(size["status"], "warn");
+    assert!(
+        size["reason"]
+            .as_str()
+            .unwrap()
+            .contains("at least two workers per pool for redundancy")
+    );
+    let reach = &report["results"][1];
+    assert_eq!(reach["status"], "pass", "{reach}");
+    assert_eq!(reach["evidence"]["pool"], "east-workers");
+    assert_eq!(reach["evidence"]["workers"][0], "worker01");
+    assert_eq!(reach["evidence"]["addresses"][0]["state"], "open");
+    drop(listener);
+}
