@@ -38,6 +38,46 @@ pub enum Command {
     Demo(DemoArgs),
     /// Find this machine's Tentacle instances and print a plan fragment for them.
     Discover(DiscoverArgs),
+    /// Work with saved reports: verify, re-render, merge data centers, compare two runs.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Check that each file (report.json or merge.json) still matches the SHA-256
+    /// digest it carries: exit 0 when all do, 1 when one does not.
+    Verify {
+        /// The documents to check.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Re-render a saved report.json (or merge.json) in another format.
+    Render(RenderArgs),
+}
+
+/// Formats a saved document can be rendered in (its JSON is the file itself).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum RenderFormat {
+    /// Markdown, for a change ticket.
+    #[default]
+    Md,
+    /// One self-contained HTML page.
+    Html,
+    /// JUnit XML, for CI pipelines.
+    Junit,
+    /// The terminal table.
+    Table,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The report.json to render.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Output format, written to standard output.
+    #[arg(long, value_enum, default_value_t = RenderFormat::Md)]
+    pub format: RenderFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -65,6 +105,12 @@ pub enum Format {
     Table,
     /// The report.json document.
     Json,
+    /// Markdown, for a change ticket.
+    Md,
+    /// One self-contained HTML page.
+    Html,
+    /// JUnit XML, for CI pipelines.
+    Junit,
 }
 
 /// Which results make the exit code non-zero.
@@ -92,7 +138,8 @@ pub struct OutputArgs {
     /// Output on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Also write the report files (report.json) into this directory, atomically.
+    /// Also write report.json, report.md, report.html and report.junit.xml into
+    /// this directory, each atomically.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Exit 1 on warnings too, not only on a NO-GO.

@@ -24,6 +24,17 @@ pub struct RunSettings {
     pub waivers: Vec<PlanWaiver>,
     pub timeout: Duration,
     pub concurrency: usize,
+    /// Values of the plan's secret environment variables: redacted from every output.
+    pub secrets: Vec<String>,
+}
+
+/// The values of the named environment variables that are set (and not empty).
+pub fn secret_values(names: &[String]) -> Vec<String> {
+    names
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .filter(|v| !v.is_empty())
+        .collect()
 }
 
 /// A finished run: the report and how long it took.
@@ -65,7 +76,7 @@ pub async fn run_checks_async(checks: &[PlannedCheck], settings: &RunSettings) -
     .await;
     progress.finish_and_clear();
     probe::runner::apply_waivers(&mut results, &settings.waivers);
-    let report = Report::new(
+    let mut report = Report::new(
         Tool {
             name: env!("CARGO_PKG_NAME").into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -79,6 +90,11 @@ pub async fn run_checks_async(checks: &[PlannedCheck], settings: &RunSettings) -
         settings.plan_sha256.clone(),
         results,
     );
+    // Nothing below sees a credential: table, JSON and every file come from this.
+    report::Redactor::new()
+        .with_secrets(settings.secrets.iter().cloned())
+        .report(&mut report);
+    report.seal();
     Ok(Finished {
         report,
         elapsed: start.elapsed(),
@@ -119,6 +135,9 @@ pub fn emit(finished: &Finished, output: &OutputArgs) -> Result<i32> {
     let mut out = stdout.lock();
     match output.format {
         Format::Json => report.write_json(&mut out)?,
+        Format::Md => report::markdown::write_markdown(&mut out, report)?,
+        Format::Html => report::html::write_html(&mut out, report)?,
+        Format::Junit => report::junit::write_junit(&mut out, report)?,
         Format::Table => {
             print_table(&mut out, report)?;
             writeln!(
@@ -132,7 +151,10 @@ pub fn emit(finished: &Finished, output: &OutputArgs) -> Result<i32> {
     out.flush()?;
     if let Some(dir) = &output.out {
         write_report_files(dir, report)?;
-        eprintln!("report written to {}", dir.join("report.json").display());
+        eprintln!(
+            "report written to {} (report.json, report.md, report.html, report.junit.xml)",
+            dir.display()
+        );
     }
     Ok(report::exit_code(&report.results, output.fail_on.into()))
 }
@@ -149,28 +171,62 @@ pub fn print_table(out: &mut impl Write, report: &Report) -> Result<()> {
     Ok(())
 }
 
-/// Writes `report.json` into `dir` (created if missing), atomically.
+/// The files `--out DIR` writes, in the order they are renamed into place.
+pub const REPORT_FILES: [&str; 4] = [
+    "report.md",
+    "report.html",
+    "report.junit.xml",
+    "report.json",
+];
+
+/// Writes the report in every format into `dir` (created if missing).
+/// Everything is rendered, then written to temporary files, then renamed into
+/// place (`report.json` last): a full disk or any write error leaves the
+/// previous set of documents as it was.
 pub fn write_report_files(dir: &Path, report: &Report) -> Result<()> {
+    let mut md = Vec::new();
+    report::markdown::write_markdown(&mut md, report)?;
+    let mut html = Vec::new();
+    report::html::write_html(&mut html, report)?;
+    let mut junit = Vec::new();
+    report::junit::write_junit(&mut junit, report)?;
     let mut json = Vec::new();
     report.write_json(&mut json)?;
-    write_atomic(dir, "report.json", &json)
+    let files: Vec<(&str, &[u8])> = REPORT_FILES
+        .into_iter()
+        .zip([&md[..], &html[..], &junit[..], &json[..]])
+        .collect();
+    write_atomic_set(dir, &files)
 }
 
 /// Writes a file so that a reader sees either the old content or the whole
 /// new one: a temporary file in the same directory, synced, then renamed.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+    write_atomic_set(dir, &[(name, bytes)])
+}
+
+/// Writes several files into `dir`: every one to a synced temporary file
+/// first, and only when all are written, each renamed over its target. On an
+/// error the temporary files are removed and no target is touched.
+pub fn write_atomic_set(dir: &Path, files: &[(&str, &[u8])]) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
-    let target = dir.join(name);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", target.display()))?;
-    tmp.persist(&target)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot write {}", target.display()))?;
+    let mut staged = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let target = dir.join(name);
+        let mut tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .tempfile_in(dir)
+            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        tmp.write_all(bytes)
+            .and_then(|()| tmp.as_file().sync_all())
+            .with_context(|| format!("cannot write {}", target.display()))?;
+        staged.push((tmp, target));
+    }
+    for (tmp, target) in staged {
+        tmp.persist(&target)
+            .map_err(|e| e.error)
+            .with_context(|| format!("cannot write {}", target.display()))?;
+    }
     Ok(())
 }

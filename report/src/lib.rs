@@ -5,14 +5,24 @@
 //! writes text. Every renderer writes to `&mut impl io::Write`.
 #![forbid(unsafe_code)]
 
+pub mod document;
+pub mod evidence;
+pub mod html;
+pub mod integrity;
+pub mod junit;
+pub mod load;
+pub mod markdown;
 pub mod model;
+pub mod redact;
 pub mod table;
 pub mod verdict;
 
+pub use integrity::Integrity;
 pub use model::{
     CheckId, CheckResult, Family, Migration, Report, SCHEMA_VERSION, Severity, Status, Summary,
     Tool, Waiver,
 };
+pub use redact::Redactor;
 pub use verdict::{FailOn, Verdict, exit_code};
 
 /// Process exit codes, one meaning each (like ripgrep's).

@@ -80,6 +80,18 @@ pub enum Family {
 }
 
 impl Family {
+    /// Every family, in the order reports list them.
+    pub const ALL: [Family; 8] = [
+        Family::Tcp,
+        Family::Dns,
+        Family::Tls,
+        Family::Halibut,
+        Family::Octopus,
+        Family::Feed,
+        Family::Worker,
+        Family::Local,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Family::Tcp => "tcp",
@@ -288,6 +300,10 @@ pub struct Report {
     pub verdict: Verdict,
     pub summary: Summary,
     pub results: Vec<CheckResult>,
+    /// SHA-256 of the canonical document without this field (see [`crate::integrity`]).
+    /// Set by [`Report::seal`]; `write_json` always writes the current digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_sha256: Option<String>,
 }
 
 impl Report {
@@ -317,12 +333,31 @@ impl Report {
             verdict: Verdict::of(&results),
             summary: Summary::of(&results),
             results,
+            report_sha256: None,
         }
     }
 
-    /// Writes the report as pretty-printed JSON.
+    /// The integrity digest of the report as it is now (the `report_sha256` field excluded).
+    pub fn digest(&self) -> String {
+        crate::integrity::digest_of_serializable(self)
+    }
+
+    /// Records the current digest in `report_sha256`, so renderers can show it.
+    /// Call it last, after redaction: any later change invalidates it.
+    pub fn seal(&mut self) {
+        self.report_sha256 = Some(self.digest());
+    }
+
+    /// Writes the report as pretty-printed JSON carrying its current digest.
     pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        serde_json::to_writer_pretty(&mut *out, self)?;
+        let digest = self.digest();
+        if self.report_sha256.as_deref() == Some(digest.as_str()) {
+            serde_json::to_writer_pretty(&mut *out, self)?;
+        } else {
+            let mut sealed = self.clone();
+            sealed.report_sha256 = Some(digest);
+            serde_json::to_writer_pretty(&mut *out, &sealed)?;
+        }
         out.write_all(b"\n")
     }
 

@@ -134,6 +134,7 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
                 .timeout
                 .map_or(probe::runner::DEFAULT_TIMEOUT, |d| d.get()),
             concurrency: probe::runner::DEFAULT_CONCURRENCY,
+            secrets: output::secret_values(&plan.secret_env_vars()),
         };
         let finished = output::run_checks_async(checks, &settings).await?;
         let mut stdout = std::io::stdout().lock();

@@ -4,6 +4,7 @@ mod check;
 mod demo;
 mod discover;
 mod plan;
+mod report;
 mod run;
 
 use anyhow::Result;
@@ -17,5 +18,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Check(cmd) => check::check(cmd),
         Command::Demo(args) => demo::demo(args),
         Command::Discover(args) => discover::discover(args),
+        Command::Report(cmd) => report::report(cmd),
     }
 }

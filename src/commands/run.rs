@@ -67,6 +67,9 @@ pub fn run(args: RunArgs) -> Result<i32> {
             .map(|c| c as usize)
             .or(defaults.concurrency)
             .unwrap_or(probe::runner::DEFAULT_CONCURRENCY),
+        secrets: output::secret_values(
+            &plan.as_ref().map(Plan::secret_env_vars).unwrap_or_default(),
+        ),
     };
     let finished = output::run_checks(&checks, &settings)?;
     output::emit(&finished, &args.output)

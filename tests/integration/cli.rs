@@ -108,14 +108,20 @@ fn run_writes_report_json_and_exits_by_verdict() {
     assert_eq!(report["plan_sha256"].as_str().unwrap().len(), 64);
     assert_eq!(report["summary"]["pass"], 1);
     assert_eq!(report["results"][0]["id"], "dc.east.tcp.ok");
-    let leftovers: Vec<_> = std::fs::read_dir(&out_dir)
+    let mut leftovers: Vec<_> = std::fs::read_dir(&out_dir)
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
+    leftovers.sort();
     assert_eq!(
         leftovers,
-        ["report.json"],
-        "no temporary file is left behind"
+        [
+            "report.html",
+            "report.json",
+            "report.junit.xml",
+            "report.md"
+        ],
+        "the four documents, and no temporary file left behind"
     );
 
     let out = run(&[

@@ -6,5 +6,6 @@ mod cli;
 mod demo;
 mod firewall;
 mod output;
+mod report;
 mod support;
 mod tentacle;

@@ -35,7 +35,16 @@ fn full_disk_fails_clearly_and_keeps_the_previous_report() {
     // A first run fits and leaves a report.
     let out = run(&["check", "tcp", &target, "--out", out_dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let before = std::fs::read(out_dir.join("report.json")).unwrap();
+    let documents = [
+        "report.html",
+        "report.json",
+        "report.junit.xml",
+        "report.md",
+    ];
+    let before: Vec<Vec<u8>> = documents
+        .iter()
+        .map(|f| std::fs::read(out_dir.join(f)).unwrap())
+        .collect();
     // Fill the file system, then run again.
     let _ = std::process::Command::new("dd")
         .args(["if=/dev/zero", "bs=4k", "count=64"])
@@ -50,20 +59,22 @@ fn full_disk_fails_clearly_and_keeps_the_previous_report() {
     );
     let err = stderr(&out);
     assert!(
-        err.contains("cannot write") && err.contains("report.json"),
+        err.contains("cannot write") && err.contains("report."),
         "{err}"
     );
     assert!(err.contains("No space left"), "{err}");
     assert_eq!(
         files_in(&out_dir),
-        ["report.json"],
+        documents,
         "no temporary file left behind"
     );
-    assert_eq!(
-        std::fs::read(out_dir.join("report.json")).unwrap(),
-        before,
-        "previous report intact"
-    );
+    for (file, before) in documents.iter().zip(&before) {
+        assert_eq!(
+            &std::fs::read(out_dir.join(file)).unwrap(),
+            before,
+            "previous {file} intact: the set is replaced whole or not at all"
+        );
+    }
     drop(open);
 }
 

@@ -38,6 +38,7 @@ pub fn tcp(args: CheckTcpArgs) -> Result<i32> {
         waivers: Vec::new(),
         timeout: args.timeout.get(),
         concurrency: probe::runner::DEFAULT_CONCURRENCY,
+        secrets: Vec::new(),
     };
     let finished = output::run_checks(&checks, &settings)?;
     output::emit(&finished, &args.output)

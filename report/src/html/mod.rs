@@ -1,0 +1,345 @@
+//! The HTML document: one self-contained file. The style is inline, there is
+//! no script, no font, no image and no link to anywhere else, and a
+//! Content-Security-Policy forbids loading anything even if a value slipped
+//! through. The verdict banner comes first; evidence is collapsible
+//! (`<details>`, open for what did not pass, so it prints).
+//!
+//! The markup is well-formed XML (every element closed, only XML's own
+//! entities), which the tests rely on to parse it.
+
+use std::io::{self, Write};
+
+use crate::document::{self, Groups};
+use crate::evidence::{self, Block, Tone};
+use crate::model::{CheckResult, Report, Status};
+use crate::verdict::Verdict;
+
+/// The inline stylesheet.
+pub const STYLE: &str = include_str!("style.css");
+
+/// The document head up to `<body>`: charset, a policy that forbids every
+/// external load, the title and the stylesheet.
+pub fn write_head(out: &mut impl Write, title: &str) -> io::Result<()> {
+    writeln!(out, "<!DOCTYPE html>")?;
+    writeln!(out, "<html lang=\"en\"><head><meta charset=\"utf-8\"/>")?;
+    writeln!(
+        out,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"/>"
+    )?;
+    writeln!(
+        out,
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>"
+    )?;
+    writeln!(out, "<title>{}</title>", esc(title))?;
+    writeln!(out, "<style>\n{STYLE}</style></head>\n<body><main>")
+}
+
+/// Writes the report as one HTML page.
+pub fn write_html(out: &mut impl Write, report: &Report) -> io::Result<()> {
+    let groups = Groups::of(report);
+    let migration = report
+        .migration
+        .as_ref()
+        .map(|m| format!(" · {}", m.name))
+        .unwrap_or_default();
+    write_head(
+        out,
+        &format!(
+            "{} · data center {}{migration} · preflight",
+            report.verdict, report.datacenter
+        ),
+    )?;
+    let class = match report.verdict {
+        Verdict::Go => "go",
+        Verdict::NoGo => "nogo",
+    };
+    writeln!(out, "<header class=\"banner {class}\">")?;
+    writeln!(out, "<div class=\"verdict\">{}</div>", report.verdict)?;
+    writeln!(
+        out,
+        "<div class=\"where\">data center {}{}</div>",
+        esc(&report.datacenter),
+        esc(&migration)
+    )?;
+    writeln!(
+        out,
+        "<div class=\"line\">{}</div>",
+        esc(&document::verdict_line(report))
+    )?;
+    writeln!(out, "</header>")?;
+
+    writeln!(out, "<dl class=\"meta\">")?;
+    for (label, value) in document::header_facts(report) {
+        if label.ends_with("SHA-256") {
+            writeln!(out, "<dt>{label}</dt><dd><code>{}</code></dd>", esc(&value))?;
+        } else {
+            writeln!(out, "<dt>{label}</dt><dd>{}</dd>", esc(&value))?;
+        }
+    }
+    writeln!(out, "</dl>")?;
+    writeln!(out, "<ul class=\"counts\">")?;
+    for status in Status::ALL {
+        let n = report.summary.count(status);
+        if n > 0 || status == Status::Pass {
+            writeln!(out, "<li><b>{n}</b> {status}</li>")?;
+        }
+    }
+    writeln!(out, "<li><b>{}</b> total</li></ul>", report.summary.total)?;
+
+    to_do(out, "Blockers", "each one makes it NO-GO", &groups.blockers)?;
+    to_do(
+        out,
+        "Warnings",
+        "they do not block the migration",
+        &groups.warnings,
+    )?;
+    if !groups.waived.is_empty() {
+        writeln!(
+            out,
+            "<section><h2>Waived ({})</h2><table><thead><tr><th>Status</th><th>Check</th><th>Target</th><th>Found</th><th>Waiver</th><th>Ticket</th></tr></thead><tbody>",
+            groups.waived.len()
+        )?;
+        for r in &groups.waived {
+            let (reason, ticket) = r
+                .waiver
+                .as_ref()
+                .map_or(("", ""), |w| (w.reason.as_str(), w.ticket.as_str()));
+            writeln!(
+                out,
+                "<tr><td>{}</td>{}<td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                badge(r),
+                check_cell(r),
+                esc(&r.target),
+                esc(&r.reason),
+                esc(reason),
+                esc(ticket)
+            )?;
+        }
+        writeln!(out, "</tbody></table></section>")?;
+    }
+    if !groups.passed.is_empty() {
+        writeln!(
+            out,
+            "<section><h2>Passed ({})</h2><table><thead><tr><th>Status</th><th>Check</th><th>Target</th><th>Found</th></tr></thead><tbody>",
+            groups.passed.len()
+        )?;
+        for r in &groups.passed {
+            writeln!(
+                out,
+                "<tr><td>{}</td>{}<td><code>{}</code></td><td>{}</td></tr>",
+                badge(r),
+                check_cell(r),
+                esc(&r.target),
+                esc(&r.reason)
+            )?;
+        }
+        writeln!(out, "</tbody></table></section>")?;
+    }
+
+    writeln!(out, "<section><h2>Evidence</h2>")?;
+    for r in groups.needing_evidence() {
+        write_evidence(out, r, true)?;
+    }
+    for r in &groups.passed {
+        write_evidence(out, r, false)?;
+    }
+    writeln!(out, "</section>")?;
+    writeln!(
+        out,
+        "<p class=\"digest\">{} {} · report SHA-256 <code>{}</code> · check <code>report.json</code> with <code>preflight report verify report.json</code></p>",
+        esc(&report.tool.name),
+        esc(&report.tool.version),
+        esc(report.report_sha256.as_deref().unwrap_or("(not sealed)"))
+    )?;
+    writeln!(out, "</main></body></html>")
+}
+
+fn to_do(
+    out: &mut impl Write,
+    heading: &str,
+    note: &str,
+    results: &[&CheckResult],
+) -> io::Result<()> {
+    if results.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<section><h2>{heading} ({}) <span class=\"note\">{note}</span></h2>",
+        results.len()
+    )?;
+    writeln!(
+        out,
+        "<table><thead><tr><th>Status</th><th>Check</th><th>Target</th><th>Found</th><th>What to do</th></tr></thead><tbody>"
+    )?;
+    for r in results {
+        writeln!(
+            out,
+            "<tr><td>{}</td>{}<td><code>{}</code></td><td>{}</td><td class=\"todo\">{}</td></tr>",
+            badge(r),
+            check_cell(r),
+            esc(&r.target),
+            esc(&r.reason),
+            esc(r.remediation.as_deref().unwrap_or(""))
+        )?;
+    }
+    writeln!(out, "</tbody></table></section>")
+}
+
+fn write_evidence(out: &mut impl Write, r: &CheckResult, open: bool) -> io::Result<()> {
+    writeln!(
+        out,
+        "<details id=\"{}\"{}><summary>{} <b>{}</b> <code>{}</code></summary><div class=\"evidence\">",
+        anchor(r),
+        if open { " open=\"open\"" } else { "" },
+        badge(r),
+        esc(&r.title),
+        esc(r.id.as_str())
+    )?;
+    writeln!(
+        out,
+        "<p class=\"target\">target <code>{}</code> · {} · {} ms · {}</p>",
+        esc(&r.target),
+        r.family,
+        r.elapsed_ms,
+        esc(&r.reason)
+    )?;
+    if let Some(rem) = r.remediation.as_deref().filter(|_| open) {
+        writeln!(out, "<p class=\"todo\">What to do: {}</p>", esc(rem))?;
+    }
+    let blocks = evidence::view(&r.evidence);
+    if blocks.is_empty() {
+        writeln!(out, "<p class=\"muted\">No evidence recorded.</p>")?;
+    }
+    write_blocks(out, &blocks)?;
+    writeln!(out, "</div></details>")
+}
+
+/// Writes an evidence view.
+pub fn write_blocks(out: &mut impl Write, blocks: &[Block]) -> io::Result<()> {
+    for block in blocks {
+        match block {
+            Block::Facts(facts) => {
+                writeln!(out, "<dl>")?;
+                for f in facts {
+                    writeln!(
+                        out,
+                        "<dt>{}</dt><dd class=\"mono{}\">{}</dd>",
+                        esc(&f.label),
+                        tone_class(f.tone),
+                        esc(&f.value)
+                    )?;
+                }
+                writeln!(out, "</dl>")?;
+            }
+            Block::Table {
+                title,
+                columns,
+                rows,
+            } => {
+                if !title.is_empty() {
+                    writeln!(out, "<h4>{}</h4>", esc(title))?;
+                }
+                write!(out, "<table><thead><tr>")?;
+                for c in columns {
+                    write!(out, "<th>{}</th>", esc(c))?;
+                }
+                writeln!(out, "</tr></thead><tbody>")?;
+                for row in rows {
+                    write!(out, "<tr>")?;
+                    for cell in row {
+                        write!(
+                            out,
+                            "<td class=\"mono{}\">{}</td>",
+                            tone_class(cell.tone),
+                            esc(&cell.text)
+                        )?;
+                    }
+                    writeln!(out, "</tr>")?;
+                }
+                writeln!(out, "</tbody></table>")?;
+            }
+            Block::Section { title, blocks } => {
+                writeln!(out, "<h4>{}</h4><div>", esc(title))?;
+                write_blocks(out, blocks)?;
+                writeln!(out, "</div>")?;
+            }
+            Block::Text(t) => writeln!(out, "<p class=\"mono\">{}</p>", esc(t))?,
+        }
+    }
+    Ok(())
+}
+
+fn tone_class(tone: Tone) -> &'static str {
+    match tone {
+        Tone::Neutral => "",
+        Tone::Good => " good",
+        Tone::Bad => " bad",
+    }
+}
+
+/// The status badge of a result.
+pub fn badge(r: &CheckResult) -> String {
+    format!(
+        "<span class=\"st {}\">{}</span>",
+        r.status,
+        esc(&document::status_label(r))
+    )
+}
+
+fn check_cell(r: &CheckResult) -> String {
+    format!(
+        "<td class=\"check\"><a href=\"#{}\" class=\"title\">{}</a><code>{}</code></td>",
+        anchor(r),
+        esc(&r.title),
+        esc(r.id.as_str())
+    )
+}
+
+/// An element id for a result's evidence: `ev-` and the check id, kept to safe characters.
+fn anchor(r: &CheckResult) -> String {
+    let safe: String =
+        r.id.as_str()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+    format!("ev-{safe}")
+}
+
+/// Escapes text for element content and attribute values; drops control
+/// characters XML does not allow.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_neutralises_markup() {
+        assert_eq!(
+            esc("<script src=\"x\">&'\u{7}"),
+            "&lt;script src=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+}

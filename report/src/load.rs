@@ -1,0 +1,192 @@
+//! Reading documents back: `report.json` for render, merge and diff, any
+//! sealed document for verify. Files are untrusted input: the read is bounded,
+//! every error names the file (with line and column for JSON errors) and says
+//! what was expected, and nothing here panics.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::integrity::{self, Integrity};
+use crate::model::{Report, SCHEMA_VERSION, Summary};
+use crate::verdict::Verdict;
+
+/// Larger files are refused: a report of 100,000 checks is a few tens of MiB.
+pub const MAX_DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why a document could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file}: larger than {limit} bytes: expected a preflight report")]
+    TooLarge { file: String, limit: u64 },
+    #[error("{file}:{line}:{column}: {message}")]
+    Syntax {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{file}: {message}")]
+    Content { file: String, message: String },
+}
+
+/// A report read from disk, with whether it still matches its digest.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The file name as given, for messages.
+    pub file: String,
+    pub report: Report,
+    pub integrity: Integrity,
+}
+
+/// Reads a file into text, refusing anything over [`MAX_DOCUMENT_BYTES`] or not UTF-8.
+pub fn read_text(path: &Path) -> Result<String, LoadError> {
+    let file = path.display().to_string();
+    let io = |source| LoadError::Io {
+        file: file.clone(),
+        source,
+    };
+    let handle = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    handle
+        .take(MAX_DOCUMENT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
+        return Err(LoadError::TooLarge {
+            file,
+            limit: MAX_DOCUMENT_BYTES,
+        });
+    }
+    String::from_utf8(bytes).map_err(|e| LoadError::Content {
+        file,
+        message: format!(
+            "not UTF-8 text (invalid byte at offset {}): expected a JSON document",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}
+
+/// Parses any JSON document, with the error's line and column.
+pub fn parse_value(text: &str, file: &str) -> Result<Value, LoadError> {
+    serde_json::from_str(text).map_err(|e| syntax(&e, file))
+}
+
+fn syntax(e: &serde_json::Error, file: &str) -> LoadError {
+    let full = e.to_string();
+    let message = match full.rfind(" at line ") {
+        Some(i) => full[..i].to_string(),
+        None => full,
+    };
+    let message = if e.is_eof() {
+        format!("{message} (the file is truncated?)")
+    } else {
+        message
+    };
+    LoadError::Syntax {
+        file: file.to_string(),
+        line: e.line(),
+        column: e.column(),
+        message,
+    }
+}
+
+/// Reads and checks a `report.json`.
+pub fn read_report(path: &Path) -> Result<Loaded, LoadError> {
+    let text = read_text(path)?;
+    parse_report(&text, &path.display().to_string())
+}
+
+/// Parses and checks a report: the schema version, the shape (with line and
+/// column), and that the stored verdict and summary follow from the results.
+pub fn parse_report(text: &str, file: &str) -> Result<Loaded, LoadError> {
+    let value = parse_value(text, file)?;
+    let content = |message: String| LoadError::Content {
+        file: file.to_string(),
+        message,
+    };
+    let Value::Object(map) = &value else {
+        return Err(content(
+            "expected a JSON object (a preflight report.json)".into(),
+        ));
+    };
+    if let Some(kind) = map.get("kind").and_then(Value::as_str) {
+        return Err(content(format!(
+            "this is a `{kind}` document, expected a single data center's report.json"
+        )));
+    }
+    match map.get("schema_version").and_then(Value::as_u64) {
+        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+        Some(v) => {
+            return Err(content(format!(
+                "expected schema_version {SCHEMA_VERSION}, found {v}: written by another version of preflight"
+            )));
+        }
+        None => {
+            return Err(content(
+                "no `schema_version`: expected a preflight report.json".into(),
+            ));
+        }
+    }
+    let report: Report = serde_json::from_str(text).map_err(|e| syntax(&e, file))?;
+    let recomputed = Verdict::of(&report.results);
+    if report.verdict != recomputed {
+        return Err(content(format!(
+            "the verdict says {} but the results make it {recomputed}: the file was edited or is corrupt",
+            report.verdict
+        )));
+    }
+    if report.summary != Summary::of(&report.results) {
+        return Err(content(
+            "the summary does not count the results: the file was edited or is corrupt".into(),
+        ));
+    }
+    Ok(Loaded {
+        file: file.to_string(),
+        integrity: integrity::check(&value),
+        report,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_name_file_line_and_column() {
+        let err = parse_report("{\n  \"schema_version\": 1,\n  oops\n}", "r.json").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "r.json:3:3: key must be a string",
+            "{err:?}"
+        );
+        let err = parse_report("{\"schema_version\": 1,", "r.json").unwrap_err();
+        assert!(err.to_string().contains("truncated"), "{err}");
+    }
+
+    #[test]
+    fn wrong_shapes_say_what_was_expected() {
+        for (text, needle) in [
+            ("[]", "expected a JSON object"),
+            (
+                "{\"schema_version\": 9}",
+                "expected schema_version 1, found 9",
+            ),
+            ("{}", "no `schema_version`"),
+            ("{\"kind\": \"merge\"}", "this is a `merge` document"),
+            (
+                "{\"schema_version\": 1, \"tool\": 5}",
+                "r.json:1:31: invalid type: integer `5`",
+            ),
+        ] {
+            let err = parse_report(text, "r.json").unwrap_err().to_string();
+            assert!(err.contains(needle), "{text}: {err}");
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Redaction: credentials never reach a document.
+//!
+//! A [`Redactor`] runs over the whole [`Report`] before any renderer sees it
+//! (and again over every report read back from disk). It removes:
+//! - URL userinfo (`https://user:pass@host` → `https://[redacted]@host`);
+//! - `Authorization` and `Proxy-Authorization` values, and `Bearer`/`Basic` tokens;
+//! - values of anything named like a secret (`password=…`, `api_key: …`,
+//!   `"token": "…"`, `X-Octopus-ApiKey: …`) in text and in evidence objects;
+//! - token shapes that identify themselves (Octopus `API-…`, GitHub, AWS key ids, JWTs);
+//! - the exact values of the environment variables the plan names as secrets
+//!   (raw and percent-encoded).
+//!
+//! Redaction errs on the side of hiding: a false positive costs a word in a
+//! report, a false negative leaks a credential into a change ticket.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use regex::{Captures, Regex};
+use serde_json::Value;
+
+use crate::model::{CheckId, Report, slug};
+
+/// What replaces a secret.
+pub const REDACTED: &str = "[redacted]";
+
+/// Secret values shorter than this are not replaced in free text: a two-letter
+/// value would erase every occurrence of those letters from the report.
+pub const MIN_SECRET_LEN: usize = 4;
+
+/// Removes credentials from reports, text and evidence.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    /// Exact secret values (and their percent-encoded forms), longest first.
+    secrets: Vec<String>,
+}
+
+impl Redactor {
+    /// A redactor for the structural patterns only.
+    pub fn new() -> Self {
+        Redactor::default()
+    }
+
+    /// Also replaces these exact values wherever they appear (the values of
+    /// the plan's secret environment variables).
+    pub fn with_secrets<I, S>(mut self, values: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        for value in values {
+            let value: String = value.into();
+            if value.chars().count() < MIN_SECRET_LEN {
+                continue;
+            }
+            let encoded = percent_encode(&value);
+            if encoded != value {
+                self.secrets.push(encoded);
+            }
+            self.secrets.push(value);
+        }
+        self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        self.secrets.dedup();
+        self
+    }
+
+    /// Redacts every string of the report: header, results (target, reason,
+    /// remediation, evidence keys and values, waivers) and ids.
+    pub fn report(&self, report: &mut Report) {
+        let Report {
+            host,
+            datacenter,
+            operator,
+            migration,
+            results,
+            ..
+        } = report;
+        self.in_place(host);
+        self.in_place(datacenter);
+        if let Some(op) = operator {
+            self.in_place(op);
+        }
+        if let Some(m) = migration {
+            self.in_place(&mut m.name);
+            if let Some(t) = &mut m.ticket {
+                self.in_place(t);
+            }
+        }
+        for r in results {
+            r.id = self.id(&r.id);
+            self.in_place(&mut r.title);
+            self.in_place(&mut r.target);
+            self.in_place(&mut r.reason);
+            if let Some(rem) = &mut r.remediation {
+                self.in_place(rem);
+            }
+            if let Some(w) = &mut r.waiver {
+                self.in_place(&mut w.reason);
+                self.in_place(&mut w.ticket);
+            }
+            self.value(&mut r.evidence);
+        }
+    }
+
+    /// Redacts a check id: a secret can reach one only slugged (from an ad-hoc target).
+    pub fn id(&self, id: &CheckId) -> CheckId {
+        let mut text = self.text(id.as_str()).into_owned();
+        for secret in &self.secrets {
+            let slugged = slug(secret);
+            if slugged.len() >= MIN_SECRET_LEN && text.contains(&slugged) {
+                text = text.replace(&slugged, "redacted");
+            }
+        }
+        CheckId::new(text)
+    }
+
+    fn in_place(&self, text: &mut String) {
+        if let Cow::Owned(clean) = self.text(text) {
+            *text = clean;
+        }
+    }
+
+    /// Redacts free text.
+    pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut out = Cow::Borrowed(text);
+        for secret in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = Cow::Owned(out.replace(secret.as_str(), REDACTED));
+            }
+        }
+        for (pattern, replacement) in PATTERNS.iter() {
+            if let Cow::Owned(s) = pattern.replace_all(&out, replacement.as_str()) {
+                out = Cow::Owned(s);
+            }
+        }
+        if let Cow::Owned(s) = AUTHORIZATION.replace_all(&out, |c: &Captures| authorization(c)) {
+            out = Cow::Owned(s);
+        }
+        if let Cow::Owned(s) = BASIC.replace_all(&out, |c: &Captures| basic_token(c)) {
+            out = Cow::Owned(s);
+        }
+        out
+    }
+
+    /// Redacts a JSON value in place: every string (keys included) as text,
+    /// and every value stored under a key named like a secret.
+    pub fn value(&self, value: &mut Value) {
+        match value {
+            Value::String(s) => self.in_place(s),
+            Value::Array(items) => items.iter_mut().for_each(|v| self.value(v)),
+            Value::Object(map) => {
+                // A header list entry: {"name": "Authorization", "value": "…"}.
+                let named_secret = ["name", "key", "header"]
+                    .iter()
+                    .filter_map(|k| map.get(*k).and_then(Value::as_str))
+                    .any(is_secret_key);
+                let entries = std::mem::take(map);
+                for (key, mut item) in entries {
+                    let key = self.text(&key).into_owned();
+                    if is_secret_key(&key) || (named_secret && key == "value") {
+                        blank(&mut item);
+                    } else {
+                        self.value(&mut item);
+                    }
+                    map.insert(key, item);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+}
+
+/// Replaces every non-empty string inside `value`; numbers and booleans stay
+/// (a port or a `true` under a key named `token_ok` is not a credential).
+fn blank(value: &mut Value) {
+    match value {
+        Value::String(s) if !s.is_empty() => *s = REDACTED.to_string(),
+        Value::Array(items) => items.iter_mut().for_each(blank),
+        Value::Object(map) => map.values_mut().for_each(blank),
+        _ => {}
+    }
+}
+
+/// True for keys that hold a credential (`password`, `proxy_password`,
+/// `api_key`, `X-Octopus-ApiKey`, `Authorization`, `client_secret`, `token`),
+/// false for keys that only name where one lives (`password_env`, `token_var`).
+pub fn is_secret_key(key: &str) -> bool {
+    let k: String = key
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if k.ends_with("env") || k.ends_with("var") || k.ends_with("vars") {
+        return false;
+    }
+    const ENDINGS: [&str; 15] = [
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "secret",
+        "token",
+        "apikey",
+        "authorization",
+        "cookie",
+        "privatekey",
+        "accesskey",
+        "secretkey",
+        "credential",
+        "credentials",
+        "sessionid",
+    ];
+    k == "auth" || ENDINGS.iter().any(|e| k.ends_with(e))
+}
+
+/// Fixed patterns and their replacements, applied in order.
+static PATTERNS: LazyLock<Vec<(Regex, String)>> = LazyLock::new(|| {
+    let secret_names = r"[A-Za-z0-9_.-]*(?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|session[_-]?id|credentials?)";
+    let rules: [(String, &str); 6] = [
+        // Userinfo of any URL; greedy to the last `@` before the path, so a
+        // password with an unescaped `@` goes too.
+        (
+            r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s?#@]*(?:@[^/\s?#@]*)*@".into(),
+            "${1}[redacted]@",
+        ),
+        (
+            r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}".into(),
+            "${1} [redacted]",
+        ),
+        // key=value, key: value, "key": "value", ?key=value.
+        (
+            format!(r#"(?i)\b({secret_names})("?\s*[=:]\s*"?)[^\s"&;,)]+"#),
+            "${1}${2}[redacted]",
+        ),
+        (r"\bAPI-[A-Z0-9]{16,}\b".into(), "API-[redacted]"),
+        (
+            r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|xox[abpr]-[A-Za-z0-9-]{10,})\b"
+                .into(),
+            "[redacted]",
+        ),
+        (
+            r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*".into(),
+            "[redacted]",
+        ),
+    ];
+    rules
+        .into_iter()
+        .map(|(pattern, replacement)| {
+            (
+                Regex::new(&pattern).expect("static redaction pattern"),
+                replacement.to_string(),
+            )
+        })
+        .collect()
+});
+
+/// `Authorization: <scheme> <credentials>` (and `Proxy-Authorization`), to the end of the line.
+static AUTHORIZATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r#"(?i)\b((?:proxy-)?authorization"?\s*[:=]\s*"?)(?:(basic|bearer|digest|negotiate|ntlm|token|apikey)\s+)?[^\r\n"]+"#,
+    )
+    .expect("static redaction pattern")
+});
+
+/// Keeps the header name and the scheme, drops the credentials.
+fn authorization(c: &Captures) -> String {
+    match c.get(2) {
+        Some(scheme) => format!("{}{} {REDACTED}", &c[1], scheme.as_str()),
+        None => format!("{}{REDACTED}", &c[1]),
+    }
+}
+
+/// `Basic <base64>` outside a header line; judged by [`basic_token`].
+static BASIC: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(basic)\s+([A-Za-z0-9+/]{6,}={0,2})").expect("static redaction pattern")
+});
+
+/// Redacts the token after `Basic` when it looks like base64 rather than a word
+/// ("basic connectivity" stays).
+fn basic_token(c: &Captures) -> String {
+    let token = &c[2];
+    let looks_encoded = token.ends_with('=')
+        || token
+            .chars()
+            .any(|ch| ch.is_ascii_digit() || ch == '+' || ch == '/')
+        || (token.chars().any(|ch| ch.is_ascii_uppercase())
+            && token.chars().skip(1).any(|ch| ch.is_ascii_uppercase()));
+    if looks_encoded {
+        format!("{} {REDACTED}", &c[1])
+    } else {
+        c[0].to_string()
+    }
+}
+
+/// Percent-encodes everything but unreserved characters, as a URL would carry it.
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

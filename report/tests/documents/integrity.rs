@@ -1,0 +1,68 @@
+//! The digest: the fixture (sealed by scripts/seal-fixture.py, an independent
+//! implementation) verifies, a written report verifies, and any one-character
+//! edit of a report is caught.
+
+use proptest::prelude::*;
+use report::Integrity;
+use report::integrity;
+use report::load;
+
+use crate::support::{fixture_path, west};
+
+#[test]
+fn the_fixture_sealed_by_another_implementation_verifies() {
+    let loaded = west();
+    assert!(
+        loaded.integrity.is_verified(),
+        "Rust and scripts/seal-fixture.py disagree on the canonical form: {}",
+        loaded.integrity
+    );
+    assert_eq!(
+        loaded.report.report_sha256.as_deref(),
+        Some(loaded.report.digest().as_str()),
+        "the model's digest equals the file's"
+    );
+}
+
+#[test]
+fn written_reports_carry_a_digest_that_verifies_and_floats_survive() {
+    let mut report = west().report;
+    report.results[0].evidence["ratio"] = serde_json::json!(0.1 + 0.2);
+    report.report_sha256 = None;
+    let mut bytes = Vec::new();
+    report.write_json(&mut bytes).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let loaded = load::parse_report(&text, "r.json").unwrap();
+    assert!(loaded.integrity.is_verified(), "{}", loaded.integrity);
+}
+
+/// Byte offsets of ASCII letters and digits in the document.
+fn editable(text: &str) -> Vec<usize> {
+    text.bytes()
+        .enumerate()
+        .filter(|(_, b)| b.is_ascii_alphanumeric())
+        .map(|(i, _)| i)
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any letter or digit changed to another: the file either no longer
+    /// parses (also caught: verify exits 2) or no longer verifies.
+    #[test]
+    fn a_one_character_edit_is_detected(pick in any::<prop::sample::Index>(), to in "[a-zA-Z0-9]") {
+        let text = std::fs::read_to_string(fixture_path("west-no-go.json")).unwrap();
+        let positions = editable(&text);
+        let at = positions[pick.index(positions.len())];
+        let to = to.as_bytes()[0];
+        prop_assume!(text.as_bytes()[at] != to);
+        let mut bytes = text.into_bytes();
+        bytes[at] = to;
+        let edited = String::from_utf8(bytes).unwrap();
+        if let Ok(value) = load::parse_value(&edited, "r.json") {
+            let result = integrity::check(&value);
+            prop_assert!(!matches!(result, Integrity::Verified { .. }), "edit at {} not detected", at);
+        }
+    }
+}
