@@ -38,6 +38,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Find this machine's Tentacle instances and print a plan fragment for them.
     Discover(DiscoverArgs),
+    /// Hold a port with a TLS stand-in (before a listening Tentacle exists), so
+    /// the inbound rule can be tested with `preflight check tls` from the server's side.
+    Listen(ListenArgs),
     /// Work with saved reports: verify, re-render, merge data centers, compare two runs.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -196,6 +199,19 @@ pub struct DiscoverArgs {
     /// (/etc/octopus/Tentacle/Instances, or %ProgramData%\Octopus\Tentacle\Instances).
     #[arg(long, value_name = "PATH")]
     pub config: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// The port to listen on (a listening Tentacle's is 10933; 0 picks a free one).
+    #[arg(long, default_value_t = 10933)]
+    pub port: u16,
+    /// The address to listen on (default: every IPv4 interface, as Tentacle does).
+    #[arg(long, value_name = "ADDR", default_value = "0.0.0.0")]
+    pub bind: std::net::IpAddr,
+    /// How long to listen, with a unit; at most 24h. Ctrl-C stops it earlier.
+    #[arg(long = "for", value_name = "DURATION", default_value = "15m")]
+    pub duration: PlanDuration,
 }
 
 #[derive(Debug, Args)]

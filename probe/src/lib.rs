@@ -12,6 +12,7 @@ pub mod plan;
 pub mod ports;
 pub mod resolve;
 pub mod runner;
+pub mod standin;
 pub mod tentacle;
 pub mod thumbprint;
 

@@ -3,6 +3,7 @@
 mod check;
 mod demo;
 mod discover;
+mod listen;
 mod plan;
 mod report;
 mod run;
@@ -19,5 +20,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Demo(args) => demo::demo(args),
         Command::Discover(args) => discover::discover(args),
         Command::Report(cmd) => report::report(cmd),
+        Command::Listen(args) => listen::listen(args),
     }
 }

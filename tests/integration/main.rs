@@ -5,6 +5,7 @@
 mod cli;
 mod demo;
 mod firewall;
+mod listen;
 mod output;
 mod report;
 mod support;

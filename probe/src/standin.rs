@@ -1,0 +1,232 @@
+//! The stand-in listener (`preflight listen`): before a listening Tentacle
+//! exists, it holds the Tentacle's port so the inbound rule from the new
+//! server can be tested with `preflight check tls host:10933`.
+//!
+//! It serves TLS with a certificate generated at start, reads one bounded
+//! request per connection, answers a plain `GET` with a fixed page saying it is
+//! a preflight stand-in (so it is never mistaken for a real Tentacle), logs
+//! each connection's source address, and stops by itself at its deadline.
+//! It serves nothing else and acts on no input.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
+use rustls::ServerConfig;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
+
+use crate::thumbprint::Thumbprint;
+
+/// The page a `GET` receives; `check tls` recognises the stand-in by [`STANDIN_MARK`].
+pub const STANDIN_MARK: &str = "preflight stand-in listener";
+/// The certificate's common name.
+pub const STANDIN_CN: &str = "preflight stand-in";
+/// The longest a stand-in may run.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+/// How long it runs unless told otherwise.
+pub const DEFAULT_DURATION: Duration = Duration::from_secs(15 * 60);
+/// The most of a request that is read.
+const MAX_REQUEST: usize = 8 * 1024;
+/// How long a client has to finish the handshake, and then to send its request.
+const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections served at once; others are closed at once (and logged).
+const MAX_CONNECTIONS: usize = 64;
+
+/// The fixed answer to a `GET`: `HTTP/1.0 200 OK` and a page naming the stand-in.
+pub fn page() -> Vec<u8> {
+    let html = format!(
+        "<html><head><title>preflight stand-in</title></head><body><p>{STANDIN_MARK}</p><p>This is not an Octopus Tentacle. It holds this port so that a firewall rule can be tested before the Tentacle is installed.</p></body></html>"
+    );
+    format!(
+        "HTTP/1.0 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{html}",
+        html.len()
+    )
+    .into_bytes()
+}
+
+/// What happened on one connection, for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionLog {
+    pub peer: SocketAddr,
+    pub outcome: String,
+}
+
+/// A bound stand-in, not yet serving.
+pub struct StandIn {
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    thumbprint: Thumbprint,
+}
+
+impl StandIn {
+    /// Binds `addr` and generates the certificate.
+    pub async fn bind(addr: SocketAddr) -> io::Result<StandIn> {
+        let (cert, key) = certificate().map_err(io::Error::other)?;
+        let thumbprint = Thumbprint::of_der(cert.as_ref());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(io::Error::other)?
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], key)
+            .map_err(io::Error::other)?;
+        let listener = TcpListener::bind(addr).await?;
+        Ok(StandIn {
+            listener,
+            acceptor: TlsAcceptor::from(Arc::new(config)),
+            thumbprint,
+        })
+    }
+
+    /// Where it listens (the real port when 0 was asked).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The certificate's SHA-1 thumbprint.
+    pub fn thumbprint(&self) -> &Thumbprint {
+        &self.thumbprint
+    }
+
+    /// Serves until `duration` has passed or `stop` resolves, calling `log`
+    /// once per connection. Connections still open at the end are cut.
+    /// Returns how many connections it saw.
+    pub async fn serve(
+        self,
+        duration: Duration,
+        stop: impl Future<Output = ()>,
+        mut log: impl FnMut(ConnectionLog),
+    ) -> usize {
+        let deadline = tokio::time::sleep(duration.min(MAX_DURATION));
+        tokio::pin!(deadline, stop);
+        let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+        let mut tasks: JoinSet<ConnectionLog> = JoinSet::new();
+        let mut seen = 0;
+        loop {
+            tokio::select! {
+                () = &mut deadline => break,
+                () = &mut stop => break,
+                Some(Ok(entry)) = tasks.join_next(), if !tasks.is_empty() => log(entry),
+                accepted = self.listener.accept() => {
+                    let Ok((stream, peer)) = accepted else { continue };
+                    seen += 1;
+                    let Ok(permit) = slots.clone().try_acquire_owned() else {
+                        log(ConnectionLog { peer, outcome: format!("closed at once: {MAX_CONNECTIONS} connections already open") });
+                        continue;
+                    };
+                    let acceptor = self.acceptor.clone();
+                    tasks.spawn(async move {
+                        let outcome = answer(acceptor, stream).await;
+                        drop(permit);
+                        ConnectionLog { peer, outcome }
+                    });
+                }
+            }
+        }
+        tasks.abort_all();
+        while let Some(done) = tasks.join_next().await {
+            if let Ok(entry) = done {
+                log(entry);
+            }
+        }
+        seen
+    }
+}
+
+/// One connection: handshake, one bounded request, the page for a `GET`.
+async fn answer(acceptor: TlsAcceptor, stream: tokio::net::TcpStream) -> String {
+    let start = Instant::now();
+    let mut tls = match tokio::time::timeout(STEP_TIMEOUT, acceptor.accept(stream)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => return format!("TLS handshake failed: {e}"),
+        Err(_) => return format!("no TLS handshake within {}s", STEP_TIMEOUT.as_secs()),
+    };
+    let mut request = Vec::new();
+    let read = tokio::time::timeout(STEP_TIMEOUT, async {
+        let mut buf = [0u8; 1024];
+        while request.len() < MAX_REQUEST && !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = tls.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            request.extend_from_slice(&buf[..n]);
+        }
+        io::Result::Ok(())
+    })
+    .await;
+    let first_line = request
+        .split(|b| *b == b'\n')
+        .next()
+        .map(|l| printable(l.strip_suffix(b"\r").unwrap_or(l)))
+        .unwrap_or_default();
+    match read {
+        Err(_) if request.is_empty() => {
+            return "TLS handshake completed; no request followed".into();
+        }
+        Ok(Err(e)) if request.is_empty() => {
+            return format!("TLS handshake completed; then {e}");
+        }
+        _ => {}
+    }
+    if !request.starts_with(b"GET ") {
+        return if request.is_empty() {
+            "TLS handshake completed; closed without a request".into()
+        } else {
+            format!("not a GET (`{first_line}`): closed without an answer")
+        };
+    }
+    let written = tokio::time::timeout(STEP_TIMEOUT, async {
+        tls.write_all(&page()).await?;
+        tls.shutdown().await
+    })
+    .await;
+    match written {
+        Ok(Ok(())) => format!(
+            "TLS handshake and `{first_line}` answered with the stand-in page ({} ms)",
+            start.elapsed().as_millis()
+        ),
+        _ => format!("`{first_line}`: the answer could not be sent"),
+    }
+}
+
+/// A fresh self-signed certificate (ECDSA P-256), valid from an hour ago for a year.
+fn certificate() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), rcgen::Error> {
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    let mut name = DistinguishedName::new();
+    name.push(DnType::CommonName, STANDIN_CN);
+    params.distinguished_name = name;
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::hours(1);
+    params.not_after = now + time::Duration::days(365);
+    let key = KeyPair::generate()?;
+    let cert = params.self_signed(&key)?;
+    Ok((
+        cert.der().clone(),
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    ))
+}
+
+/// Request bytes as log text: at most 80 characters, control bytes escaped.
+fn printable(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(&bytes[..bytes.len().min(80)])
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

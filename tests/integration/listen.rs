@@ -1,0 +1,148 @@
+//! `preflight listen` end to end: the stand-in prints its port and
+//! thumbprint, answers on loopback, and stops by itself.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::support::{preflight, run, stderr, stdout};
+
+/// A running `preflight listen`: its port, thumbprint, and the lines it prints.
+struct Listener {
+    child: Child,
+    port: u16,
+    thumbprint: String,
+    lines: mpsc::Receiver<String>,
+}
+
+fn start_listener(duration: &str) -> Listener {
+    let mut child = preflight()
+        .args([
+            "listen",
+            "--port",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--for",
+            duration,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start preflight listen");
+    let (tx, lines) = mpsc::channel();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut port = None;
+    let mut thumbprint = None;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while port.is_none() || thumbprint.is_none() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = lines
+            .recv_timeout(left)
+            .expect("listen prints its port and thumbprint");
+        if let Some(p) = line.strip_prefix("port: ") {
+            port = Some(p.parse().unwrap());
+        }
+        if let Some(t) = line.strip_prefix("thumbprint: ") {
+            thumbprint = Some(t.to_string());
+        }
+    }
+    Listener {
+        child,
+        port: port.unwrap(),
+        thumbprint: thumbprint.unwrap(),
+        lines,
+    }
+}
+
+/// The next connection log line (`<time> <peer>: <outcome>`), skipping the banner.
+fn next_log_line(lines: &mpsc::Receiver<String>) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let line = lines
+            .recv_timeout(left)
+            .expect("a log line for the connection");
+        if line.starts_with(|c: char| c.is_ascii_digit()) {
+            return line;
+        }
+    }
+}
+
+/// Waits (bounded) for the process to exit on its own; returns its exit code.
+fn wait_exit(child: &mut Child, within: Duration) -> i32 {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the listener did not stop by itself within {within:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn listen_prints_port_and_thumbprint_answers_and_stops_by_itself() {
+    let started = Instant::now();
+    let mut listener = start_listener("5s");
+    assert_eq!(listener.thumbprint.len(), 40, "{}", listener.thumbprint);
+    assert!(listener.thumbprint.chars().all(|c| c.is_ascii_hexdigit()));
+    let target = format!("127.0.0.1:{}", listener.port);
+
+    let out = run(&["check", "tcp", &target, "--timeout", "2s"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+
+    // Each connection is logged with its source address.
+    let logged = next_log_line(&listener.lines);
+    assert!(logged.contains(" 127.0.0.1:"), "{logged}");
+
+    assert_eq!(wait_exit(&mut listener.child, Duration::from_secs(20)), 0);
+    assert!(started.elapsed() >= Duration::from_secs(5));
+    let rest: Vec<String> = listener.lines.try_iter().collect();
+    assert!(
+        rest.iter().any(|l| l.starts_with("stopped after")),
+        "{rest:?}"
+    );
+    let out = run(&["check", "tcp", &target, "--timeout", "1s"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the port is closed once it stopped"
+    );
+}
+
+#[test]
+fn listen_refuses_more_than_a_day() {
+    let out = run(&[
+        "listen",
+        "--port",
+        "0",
+        "--bind",
+        "127.0.0.1",
+        "--for",
+        "25h",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("expected at most 24h"),
+        "{}",
+        stderr(&out)
+    );
+}
