@@ -6,7 +6,7 @@ use std::time::Duration;
 use report::{CheckId, Family, Severity, Status};
 
 use crate::checks;
-use crate::resolve::Resolvers;
+use crate::resolve::{ResolverSpec, Resolvers};
 
 /// One check, ready to run: everything the report needs before any I/O happens.
 #[derive(Debug, Clone)]
@@ -39,6 +39,7 @@ pub enum CheckSpec {
     /// Something found before the run (a Tentacle config that could not be
     /// read, no Tentacle where one was looked for): its outcome is already known.
     Finding(Outcome),
+    Dns(checks::dns::DnsSpec),
 }
 
 impl CheckSpec {
@@ -47,6 +48,7 @@ impl CheckSpec {
             CheckSpec::Tcp(_) => Family::Tcp,
             CheckSpec::PoolSize(_) | CheckSpec::WorkerTcp(_) => Family::Worker,
             CheckSpec::TentacleTrust(_) | CheckSpec::Finding(_) => Family::Local,
+            CheckSpec::Dns(_) => Family::Dns,
         }
     }
 }
@@ -82,6 +84,9 @@ impl Outcome {
 }
 
 /// Shared state for one run: the resolvers, the timeout, and where we run from.
+///
+/// `Context::new` uses the system resolver configuration; `with_resolvers`
+/// replaces it with the data center's resolvers.
 #[derive(Debug)]
 pub struct Context {
     pub resolvers: Resolvers,
@@ -98,5 +103,11 @@ impl Context {
             timeout,
             origin: origin.into(),
         }
+    }
+
+    /// Resolves names with these resolvers (in this order) instead of the system configuration.
+    pub fn with_resolvers(mut self, resolvers: &[ResolverSpec]) -> Self {
+        self.resolvers = Resolvers::new(resolvers, self.timeout);
+        self
     }
 }

@@ -2,6 +2,7 @@
 //! evidence, and an `assess` that is a pure function from evidence and
 //! expectation to an `Outcome`.
 
+pub mod dns;
 pub mod local;
 pub mod tcp;
 pub mod worker;

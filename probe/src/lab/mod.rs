@@ -2,5 +2,6 @@
 //! endpoints a migration needs. `preflight demo` and the tests run against
 //! them. Everything here binds to loopback only and stops when dropped.
 
+pub mod dns;
 pub mod proxy;
 pub mod tcp;
