@@ -98,6 +98,8 @@ pub enum PlanCommand {
 pub enum CheckCommand {
     /// Connect to each HOST:PORT (every resolved address, IPv4 and IPv6) and classify it.
     Tcp(CheckTcpArgs),
+    /// Ask every resolver for each NAME's A and AAAA records and judge the answers.
+    Dns(CheckDnsArgs),
 }
 
 /// How results are printed on standard output.
@@ -185,6 +187,53 @@ pub struct CheckTcpArgs {
     pub expect: ExpectArg,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckDnsArgs {
+    /// Names to resolve (each resolver is asked for A and AAAA; CNAMEs are followed).
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
+    /// A resolver to ask: "system", IP or IP:PORT; repeat for several (default: system).
+    #[arg(long = "resolver", value_name = "IP[:PORT]")]
+    pub resolvers: Vec<probe::resolve::ResolverSpec>,
+    /// An address every answer must have; repeat for several (the exact set, unless --match contains).
+    #[arg(long = "expect-address", value_name = "IP")]
+    pub expect_addresses: Vec<std::net::IpAddr>,
+    /// How --expect-address compares with the answer.
+    #[arg(
+        long = "match",
+        value_enum,
+        value_name = "HOW",
+        requires = "expect_addresses"
+    )]
+    pub address_match: Option<MatchArg>,
+    /// The CNAME chain must pass through this name.
+    #[arg(long, value_name = "NAME")]
+    pub cname: Option<String>,
+    /// Every address must be publicly routable (Octopus Cloud reaches it from the internet).
+    #[arg(long)]
+    pub public: bool,
+    /// The name must not resolve (NXDOMAIN or NODATA on every resolver).
+    #[arg(long, conflicts_with_all = ["expect_addresses", "cname", "public"])]
+    pub must_not_resolve: bool,
+    /// Resolvers that disagree fail the check instead of warning.
+    #[arg(long)]
+    pub same_everywhere: bool,
+    /// Per-query timeout, with a unit.
+    #[arg(long, default_value = "3s", value_name = "DURATION")]
+    pub timeout: PlanDuration,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// How expected addresses compare with an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MatchArg {
+    /// The answer is exactly these addresses.
+    Exact,
+    /// The answer contains at least these addresses.
+    Contains,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use probe::plan::PlanWaiver;
+use probe::resolve::ResolverSpec;
 use probe::{Context, PlannedCheck};
 use report::{Migration, Report, Tool};
 
@@ -44,17 +45,31 @@ pub struct Finished {
 }
 
 /// Runs the checks on a new runtime, with a progress bar on a terminal and
-/// Ctrl-C stopping new work (unfinished checks become `skipped`).
+/// Ctrl-C stopping new work (unfinished checks become `skipped`). Names are
+/// resolved with the system configuration.
 pub fn run_checks(checks: &[PlannedCheck], settings: &RunSettings) -> Result<Finished> {
+    run_checks_with_resolvers(checks, settings, &[])
+}
+
+/// [`run_checks`] with these resolvers, in order (empty: the system configuration).
+pub fn run_checks_with_resolvers(
+    checks: &[PlannedCheck],
+    settings: &RunSettings,
+    resolvers: &[ResolverSpec],
+) -> Result<Finished> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(run_checks_async(checks, settings))
+    runtime.block_on(run_checks_async_with_resolvers(checks, settings, resolvers))
 }
 
-/// The async body of [`run_checks`], for callers that already run a runtime (the demo).
-pub async fn run_checks_async(checks: &[PlannedCheck], settings: &RunSettings) -> Result<Finished> {
+/// The async body of [`run_checks_with_resolvers`], for callers that already run a runtime (the demo).
+pub async fn run_checks_async_with_resolvers(
+    checks: &[PlannedCheck],
+    settings: &RunSettings,
+    resolvers: &[ResolverSpec],
+) -> Result<Finished> {
     let started_at = SystemTime::now();
     let start = Instant::now();
     let origin = if settings.datacenter == ADHOC {
@@ -62,7 +77,7 @@ pub async fn run_checks_async(checks: &[PlannedCheck], settings: &RunSettings) -
     } else {
         format!("data center {}", settings.datacenter)
     };
-    let ctx = Context::new(settings.timeout, origin);
+    let ctx = Context::new(settings.timeout, origin).with_resolvers(resolvers);
     let progress = progress_bar(checks.len() as u64);
     let cancel = async {
         if tokio::signal::ctrl_c().await.is_err() {

@@ -1,15 +1,21 @@
 //! `preflight demo`: the whole job against an embedded loopback lab.
 //!
 //! The lab stands in for the new server (HTTPS and polling ports), listening
-//! Tentacles, a port nothing listens on and a port a firewall drops. A plan is
-//! generated for it and run from two data centers: `east` is GO, `west` is
-//! NO-GO. Nothing leaves 127.0.0.1.
+//! Tentacles, a port nothing listens on and a port a firewall drops, and two
+//! DNS servers for `example.com`: an inside and an outside view that disagree
+//! about the polling name (split horizon). A plan is generated for it and run
+//! from two data centers: `east` is GO (with a split-horizon warning), `west`
+//! is NO-GO. Nothing leaves 127.0.0.1: the DNS answers name loopback
+//! addresses, plus one private and one public address that are only ever
+//! resolved, never connected to.
 
 use std::io::Write;
+use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
 use probe::Plan;
+use probe::lab::dns::{DnsServer, LabZone, PUBLIC_STAND_IN};
 use probe::lab::tcp::{OpenPort, SilentPort, closed_port};
 use report::Verdict;
 
@@ -31,6 +37,23 @@ struct Lab {
     tentacle_east: OpenPort,
     tentacle_west: SilentPort,
     closed: std::net::SocketAddr,
+    dns_inside: DnsServer,
+    dns_outside: DnsServer,
+}
+
+/// The lab's `example.com` zone. The inside view points the polling name at
+/// the new server (a CNAME); the outside view answers another address.
+fn zone(outside: bool) -> LabZone {
+    let zone = LabZone::new("example.com")
+        .a("octopus.example.com", Ipv4Addr::LOCALHOST)
+        .cname("octopus-old.example.com", "octopus.example.com")
+        .a("web01.example.com", PUBLIC_STAND_IN)
+        .a("web02.example.com", Ipv4Addr::new(10, 20, 30, 40));
+    if outside {
+        zone.a("polling.example.com", Ipv4Addr::new(127, 0, 0, 2))
+    } else {
+        zone.cname("polling.example.com", "octopus.example.com")
+    }
 }
 
 impl Lab {
@@ -43,6 +66,12 @@ impl Lab {
                 .await
                 .context("cannot make the lab's silent port")?,
             closed: closed_port()?,
+            dns_inside: DnsServer::start(&zone(false))
+                .await
+                .context("cannot start the lab's DNS server")?,
+            dns_outside: DnsServer::start(&zone(true))
+                .await
+                .context("cannot start the lab's second DNS server")?,
         })
     }
 
@@ -56,15 +85,35 @@ version = 1
 name = "Demo: self-hosted Octopus to a new instance (loopback lab)"
 ticket = "CHG-DEMO-1"
 
+[old_server]
+url = "https://octopus-old.example.com"
+repointed = true
+
 [new_server]
-url = "https://127.0.0.1:{https}"
-polling = "127.0.0.1:{polling}"
+url = "https://octopus.example.com:{https}"
+polling = "polling.example.com:{polling}"
 
 [defaults]
 timeout = "2s"
 
+[dns]
+resolvers = ["{dns_inside}"]
+
 [[datacenter]]
 name = "east"
+resolvers = ["{dns_inside}", "{dns_outside}"]
+
+  [[datacenter.dns]]
+  name = "tentacle-web01"
+  host = "web01.example.com"
+  public = true
+  purpose = "Listening Tentacle web01 is published for Octopus Cloud"
+
+  [[datacenter.dns]]
+  name = "legacy-feed-retired"
+  host = "legacy-feed.example.com"
+  resolves = false
+  purpose = "The retired feed name is gone"
 
   [[datacenter.tcp]]
   name = "tentacle-web01"
@@ -79,6 +128,12 @@ name = "east"
 
 [[datacenter]]
 name = "west"
+
+  [[datacenter.dns]]
+  name = "tentacle-web02"
+  host = "web02.example.com"
+  public = true
+  purpose = "Listening Tentacle web02 is published for Octopus Cloud"
 
   [[datacenter.tcp]]
   name = "tentacle-web02"
@@ -101,10 +156,11 @@ ticket = "CHG-DEMO-2"
             tentacle_east = self.tentacle_east.addr.port(),
             tentacle_west = self.tentacle_west.addr.port(),
             closed = self.closed.port(),
+            dns_inside = self.dns_inside.addr,
+            dns_outside = self.dns_outside.addr,
         )
     }
 }
-
 async fn demo_async(args: DemoArgs) -> Result<i32> {
     let out_dir: PathBuf = match args.out {
         Some(dir) => dir,
@@ -136,7 +192,9 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
             concurrency: probe::runner::DEFAULT_CONCURRENCY,
             secrets: output::secret_values(&plan.secret_env_vars()),
         };
-        let finished = output::run_checks_async(checks, &settings).await?;
+        let finished =
+            output::run_checks_async_with_resolvers(checks, &settings, &plan.resolvers_for(dc))
+                .await?;
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "\n== data center {dc} ==")?;
         output::print_table(&mut stdout, &finished.report)?;
@@ -170,7 +228,7 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
         );
     }
     println!(
-        "The lab behaved as designed: east is GO, west is NO-GO (its Tentacle port is dropped)."
+        "The lab behaved as designed: east is GO (its resolvers disagree about the polling name: a warning), west is NO-GO (its Tentacle port is dropped and its public name is private)."
     );
     Ok(report::exit::GO)
 }

@@ -71,6 +71,10 @@ pub fn run(args: RunArgs) -> Result<i32> {
             &plan.as_ref().map(Plan::secret_env_vars).unwrap_or_default(),
         ),
     };
-    let finished = output::run_checks(&checks, &settings)?;
+    let resolvers = plan
+        .as_ref()
+        .map(|p| p.resolvers_for(&dc))
+        .unwrap_or_default();
+    let finished = output::run_checks_with_resolvers(&checks, &settings, &resolvers)?;
     output::emit(&finished, &args.output)
 }

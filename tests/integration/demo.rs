@@ -35,5 +35,41 @@ fn demo_shows_a_go_and_a_no_go_data_center_and_writes_reports() {
         .unwrap();
     assert_eq!(sql["status"], "waived");
     assert_eq!(sql["waiver"]["original_status"], "fail");
+
+    // The lab's DNS: a private address where a public one is needed (west),
+    // resolvers that disagree about the polling name, an NXDOMAIN that is
+    // expected, a public answer (east).
+    let result = |report: &serde_json::Value, id: &str| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+            .clone()
+    };
+    let web02 = result(&west, "dc.west.dns.tentacle-web02");
+    assert_eq!(web02["status"], "fail");
+    assert!(
+        web02["remediation"]
+            .as_str()
+            .unwrap()
+            .contains("polling Tentacle")
+    );
+    let east: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("east/report.json")).unwrap())
+            .unwrap();
+    let polling = result(&east, "dc.east.dns.new-server-polling");
+    assert_eq!(polling["status"], "warn");
+    assert_eq!(polling["evidence"]["answers"].as_array().unwrap().len(), 2);
+    let legacy = result(&east, "dc.east.dns.legacy-feed-retired");
+    assert_eq!(legacy["status"], "pass");
+    assert_eq!(legacy["evidence"]["answers"][0]["outcome"], "nxdomain");
+    assert_eq!(
+        result(&east, "dc.east.dns.tentacle-web01")["status"],
+        "pass"
+    );
+    assert_eq!(result(&east, "dc.east.dns.old-server")["status"], "pass");
+    assert!(text.contains("resolvers disagree"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }

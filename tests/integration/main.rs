@@ -4,6 +4,7 @@
 
 mod cli;
 mod demo;
+mod dns;
 mod firewall;
 mod listen;
 mod output;

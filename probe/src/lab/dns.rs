@@ -18,6 +18,10 @@ use hickory_server::zone_handler::{AxfrPolicy, Catalog, MessageResponseBuilder, 
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::task::JoinHandle;
 
+/// A public, globally routable address for lab answers that must be public.
+/// The lab only ever *answers* with it: nothing connects to it.
+pub const PUBLIC_STAND_IN: Ipv4Addr = Ipv4Addr::new(1, 1, 1, 1);
+
 /// A zone for the lab authority: records by full name, plus names that answer SERVFAIL.
 #[derive(Debug, Clone)]
 pub struct LabZone {

@@ -2,9 +2,12 @@
 //! It is validated before anything runs; every error names the file, line
 //! and column and what was expected.
 
+mod dns;
 pub mod spec;
 pub mod tentacles;
 pub mod workers;
+
+pub use dns::dns_name;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -17,6 +20,7 @@ use report::{CheckId, Migration, Severity};
 use crate::check::{CheckSpec, PlannedCheck};
 use crate::checks::tcp::TcpSpec;
 use crate::endpoint::Endpoint;
+use crate::resolve::ResolverSpec;
 use spec::{Expect, PlanSpec, ServerSpec};
 
 /// The annotated plan `preflight plan init` prints; it covers every key.
@@ -116,6 +120,7 @@ impl Plan {
                 server_url_endpoint(url.get_ref()).map_err(|m| at(Some(url.span()), m))?;
             }
         }
+        dns::validate(&spec, &at)?;
 
         let mut checks = BTreeMap::new();
         let mut dc_order = Vec::new();
@@ -179,6 +184,17 @@ impl Plan {
     /// Data center names in plan order.
     pub fn datacenters(&self) -> &[String] {
         &self.dc_order
+    }
+
+    /// The resolvers a data center asks, in order: its own `resolvers`, else
+    /// `[dns] resolvers`, else the system configuration.
+    pub fn resolvers_for(&self, datacenter: &str) -> Vec<ResolverSpec> {
+        self.spec
+            .datacenters
+            .iter()
+            .find(|dc| dc.name.get_ref() == datacenter)
+            .map(|dc| dns::resolvers_for(&self.spec, dc))
+            .unwrap_or_else(|| vec![ResolverSpec::System])
     }
 
     /// The checks planned for one data center, in plan order.
@@ -253,11 +269,11 @@ fn new_server_identity(plan: &PlanSpec) -> Option<crate::checks::local::NewServe
 }
 
 /// Turns one data center's section (and the servers every data center must
-/// reach) into planned checks, in a fixed order: the new server first, then the
-/// data center's own targets.
+/// reach) into planned checks, in a fixed order: DNS (server names, then the
+/// data center's names), then TCP (the new server, then the data center's targets).
 fn compile_datacenter(plan: &PlanSpec, dc: &spec::DatacenterSpec) -> Vec<PlannedCheck> {
     let dc_name = dc.name.get_ref();
-    let mut out = Vec::new();
+    let mut out = dns::compile(plan, dc);
     if let Some(server) = &plan.new_server {
         out.extend(server_checks(
             dc_name,

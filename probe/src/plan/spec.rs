@@ -3,13 +3,17 @@
 //! Every field here is documented in `template.toml`, which `preflight plan init`
 //! prints; a test keeps the two in step.
 
+use std::net::IpAddr;
+
 use serde::Deserialize;
 use toml::Spanned;
 
 use report::Severity;
 
+use crate::checks::dns::AddressMatch;
 use crate::duration::PlanDuration;
 use crate::endpoint::Endpoint;
+use crate::resolve::ResolverSpec;
 use crate::thumbprint::Thumbprint;
 
 /// The whole plan file.
@@ -23,6 +27,8 @@ pub struct PlanSpec {
     pub new_server: Option<ServerSpec>,
     #[serde(default)]
     pub defaults: DefaultsSpec,
+    #[serde(default)]
+    pub dns: DnsSettingsSpec,
     #[serde(default, rename = "datacenter")]
     pub datacenters: Vec<DatacenterSpec>,
     #[serde(default, rename = "waive")]
@@ -47,6 +53,9 @@ pub struct ServerSpec {
     pub polling: Option<Endpoint>,
     /// The server certificate thumbprint Tentacles will trust (SHA-1, 40 hex digits).
     pub thumbprint: Option<Thumbprint>,
+    /// `[old_server]` only: its names now point at the new server, so they
+    /// must resolve to the new server's addresses.
+    pub repointed: Option<Spanned<bool>>,
 }
 
 /// `[defaults]`: run settings the command line can override.
@@ -62,12 +71,56 @@ pub struct DefaultsSpec {
 #[serde(deny_unknown_fields)]
 pub struct DatacenterSpec {
     pub name: Spanned<String>,
+    /// This data center's resolvers; overrides `[dns] resolvers`.
+    pub resolvers: Option<Spanned<Vec<ResolverSpec>>>,
     #[serde(default)]
     pub tcp: Vec<TcpSpec>,
     #[serde(default, rename = "worker_pool")]
     pub worker_pools: Vec<WorkerPoolSpec>,
     #[serde(default, rename = "tentacle")]
     pub tentacles: Vec<TentacleSpec>,
+    #[serde(default)]
+    pub dns: Vec<DnsCheckSpec>,
+}
+
+/// `[dns]`: the resolvers every data center asks, and how strict agreement is.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnsSettingsSpec {
+    /// `"system"`, `"ip"` or `"ip:port"`, in order; default `["system"]`.
+    pub resolvers: Option<Spanned<Vec<ResolverSpec>>>,
+    /// Resolvers that disagree fail DNS checks (default: they warn).
+    #[serde(default)]
+    pub same_everywhere: bool,
+}
+
+/// `[[datacenter.dns]]`: a name that must (or must not) resolve, and how.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnsCheckSpec {
+    /// Short name, part of the check id; defaults to the host.
+    pub name: Option<String>,
+    pub host: Spanned<String>,
+    /// `false`: the name must not resolve (NXDOMAIN or NODATA everywhere).
+    pub resolves: Option<bool>,
+    pub addresses: Option<Vec<IpAddr>>,
+    /// How `addresses` compare: `exact` (default) or `contains`.
+    #[serde(rename = "match")]
+    pub address_match: Option<AddressMatch>,
+    /// A name the CNAME chain must pass through.
+    pub cname: Option<String>,
+    /// Every address must be publicly routable.
+    #[serde(default)]
+    pub public: bool,
+    /// Overrides `[dns] same_everywhere` for this name.
+    pub same_everywhere: Option<bool>,
+    /// Names or IPs whose addresses must include this name's.
+    #[serde(default)]
+    pub same_as: Vec<String>,
+    #[serde(default = "blocker")]
+    pub severity: Severity,
+    /// What the name is for, shown as the check's title.
+    pub purpose: Option<String>,
 }
 
 /// `[[datacenter.tcp]]`: one TCP reachability expectation.

@@ -17,6 +17,11 @@ fn the_template_is_a_valid_plan_with_stable_ids() {
     assert_eq!(
         ids,
         [
+            "dc.east.dns.new-server",
+            "dc.east.dns.new-server-polling",
+            "dc.east.dns.old-server",
+            "dc.east.dns.feed",
+            "dc.east.dns.octopus-legacy-example-com",
             "dc.east.tcp.new-server-https",
             "dc.east.tcp.new-server-polling",
             "dc.east.tcp.sql",
@@ -30,8 +35,19 @@ fn the_template_is_a_valid_plan_with_stable_ids() {
         ]
     );
     let west = plan.checks_for("west").unwrap();
-    assert_eq!(west[2].id.as_str(), "dc.west.tcp.203-0-113-20-10933");
-    assert_eq!(west[2].title, "Listening Tentacle web01");
+    let tentacle = west
+        .iter()
+        .find(|c| c.id.as_str() == "dc.west.tcp.203-0-113-20-10933")
+        .unwrap();
+    assert_eq!(tentacle.title, "Listening Tentacle web01");
+    assert_eq!(plan.resolvers_for("east").len(), 2);
+    assert_eq!(
+        plan.resolvers_for("west")
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>(),
+        ["system", "192.0.2.53:53", "192.0.2.54:5353"]
+    );
     assert_eq!(plan.waivers().len(), 1);
     assert_eq!(plan.sha256.len(), 64);
 }
@@ -259,18 +275,19 @@ name = "east"
     assert_eq!(
         ids,
         [
+            "dc.east.dns.new-server",
             "dc.east.tcp.new-server-https",
             "dc.east.tentacle.app02-tentacle.tcp.octopus-example-com-10943",
             "dc.east.tentacle.app02-tentacle.trusts-new-server",
         ]
     );
     assert!(
-        checks[1]
+        checks[2]
             .title
             .contains("1111111111111111111111111111111111111111")
     );
-    assert_eq!(checks[2].family(), report::Family::Local);
-    assert_eq!(checks[2].severity, Severity::Warning);
+    assert_eq!(checks[3].family(), report::Family::Local);
+    assert_eq!(checks[3].severity, Severity::Warning);
 }
 
 #[test]
@@ -288,4 +305,148 @@ fn a_polling_trust_needs_a_valid_address() {
     .unwrap_err();
     assert_eq!((err.line, err.column), (9, 15), "{err}");
     assert!(err.message.contains("expected an https://"), "{err}");
+}
+
+mod dns {
+    use super::*;
+    use crate::check::CheckSpec;
+    use crate::checks::dns::AddressMatch;
+    use crate::resolve::ResolverSpec;
+
+    fn dns_checks(plan: &Plan, dc: &str) -> Vec<(String, crate::checks::dns::DnsSpec, Severity)> {
+        plan.checks_for(dc)
+            .unwrap()
+            .iter()
+            .filter_map(|c| match &c.spec {
+                CheckSpec::Dns(d) => Some((c.id.to_string(), d.clone(), c.severity)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_template_compiles_its_dns_expectations() {
+        let plan = parse(TEMPLATE).unwrap();
+        let east = dns_checks(&plan, "east");
+        let feed = &east.iter().find(|c| c.0 == "dc.east.dns.feed").unwrap().1;
+        assert_eq!(feed.name, "packages.example.com");
+        let want = feed.expect.addresses.as_ref().unwrap();
+        assert_eq!(want.mode, AddressMatch::Exact);
+        assert_eq!(want.addresses.len(), 2);
+        assert_eq!(
+            feed.expect.cname.as_deref(),
+            Some("packages.cdn.example.net")
+        );
+        assert!(feed.expect.same_everywhere);
+        let legacy = &east
+            .iter()
+            .find(|c| c.0 == "dc.east.dns.octopus-legacy-example-com")
+            .unwrap();
+        assert!(!legacy.1.expect.resolves);
+        assert_eq!(legacy.2, Severity::Warning);
+        let west = dns_checks(&plan, "west");
+        assert!(west.iter().any(|c| c.1.expect.public));
+        let old = east
+            .iter()
+            .find(|c| c.0 == "dc.east.dns.old-server")
+            .unwrap();
+        assert_eq!(old.2, Severity::Warning, "not repointed: a warning");
+        assert!(old.1.expect.same_as.is_empty());
+    }
+
+    #[test]
+    fn a_repointed_old_server_must_resolve_to_the_new_servers_names() {
+        let src = "version = 1\n[old_server]\nurl = \"https://octopus.example.com\"\npolling = \"octopus.example.com:10943\"\nrepointed = true\n[new_server]\nurl = \"https://acme.octopus.app\"\npolling = \"polling.acme.octopus.app:443\"\n[[datacenter]]\nname = \"east\"\n";
+        let plan = parse(src).unwrap();
+        let checks = dns_checks(&plan, "east");
+        let ids: Vec<&str> = checks.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "dc.east.dns.new-server",
+                "dc.east.dns.new-server-polling",
+                "dc.east.dns.old-server"
+            ]
+        );
+        let old = &checks[2];
+        assert_eq!(old.2, Severity::Blocker);
+        assert_eq!(
+            old.1.expect.same_as,
+            ["acme.octopus.app", "polling.acme.octopus.app"]
+        );
+        assert_eq!(plan.resolvers_for("east"), [ResolverSpec::System]);
+    }
+
+    #[test]
+    fn ip_literal_servers_get_no_dns_check() {
+        let src = "version = 1\n[new_server]\nurl = \"https://192.0.2.80\"\npolling = \"192.0.2.80:10943\"\n[[datacenter]]\nname = \"east\"\n";
+        assert!(dns_checks(&parse(src).unwrap(), "east").is_empty());
+    }
+
+    #[test]
+    fn bad_dns_entries_are_errors_with_their_location() {
+        let dc = "version = 1\n[[datacenter]]\nname = \"east\"\n[[datacenter.dns]]\n";
+        for (body, line, needle) in [
+            ("host = \"192.0.2.10\"\n", 5, "found the IP address"),
+            (
+                "host = \"bad name.example.com\"\n",
+                5,
+                "expected a DNS name",
+            ),
+            (
+                "host = \"a.example.com\"\nresolves = false\npublic = true\n",
+                5,
+                "cannot be combined with `public = true`",
+            ),
+            (
+                "host = \"a.example.com\"\nmatch = \"contains\"\n",
+                5,
+                "no `addresses`",
+            ),
+            (
+                "host = \"a.example.com\"\naddresses = [\"192.0.2.300\"]\n",
+                6,
+                "invalid IP address",
+            ),
+            (
+                "host = \"a.example.com\"\nmatch = \"some\"\n",
+                6,
+                "`exact` or `contains`",
+            ),
+            (
+                "host = \"a.example.com\"\nsame_as = [\"-- x\"]\n",
+                5,
+                "in `same_as`",
+            ),
+            (
+                "host = \"a.example.com\"\nttl = 5\n",
+                6,
+                "unknown field `ttl`",
+            ),
+        ] {
+            let err = parse(&format!("{dc}{body}")).unwrap_err();
+            assert_eq!(err.line, line, "{body}: {err}");
+            assert!(err.message.contains(needle), "{body}: {err}");
+        }
+    }
+
+    #[test]
+    fn resolver_lists_are_validated() {
+        let err = parse("version = 1\n[dns]\nresolvers = [\"dns.example.com\"]\n").unwrap_err();
+        assert_eq!(err.line, 3, "{err}");
+        assert!(err.message.contains("expected \"system\""), "{err}");
+        let err = parse("version = 1\n[dns]\nresolvers = []\n").unwrap_err();
+        assert!(err.message.contains("at least one resolver"), "{err}");
+        let err =
+            parse("version = 1\n[[datacenter]]\nname = \"east\"\nresolvers = []\n").unwrap_err();
+        assert_eq!(err.line, 4, "{err}");
+        let err =
+            parse("version = 1\n[new_server]\nurl = \"https://a.example.com\"\nrepointed = true\n")
+                .unwrap_err();
+        assert!(err.message.contains("[old_server] only"), "{err}");
+        let err =
+            parse("version = 1\n[old_server]\nurl = \"https://a.example.com\"\nrepointed = true\n")
+                .unwrap_err();
+        assert!(err.message.contains("needs a [new_server]"), "{err}");
+    }
 }

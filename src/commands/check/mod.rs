@@ -2,6 +2,7 @@
 //! file per family. Each builds `PlannedCheck`s and hands them to the same
 //! runner and output as `run`, so tables, JSON and exit codes are identical.
 
+mod dns;
 mod tcp;
 
 use anyhow::Result;
@@ -11,5 +12,6 @@ use crate::cli::CheckCommand;
 pub fn check(cmd: CheckCommand) -> Result<i32> {
     match cmd {
         CheckCommand::Tcp(args) => tcp::tcp(args),
+        CheckCommand::Dns(args) => dns::dns(args),
     }
 }

@@ -87,7 +87,7 @@ pub fn assess(ev: &DnsEvidence, spec: &DnsSpec, origin: &str) -> Outcome {
     }
     if disagreement.is_some() && status != Status::Pass {
         remedies.push(format!(
-            "the resolvers of {origin} give different answers for {} (split-horizon DNS): make them agree, or confirm that the machines that need this name (Tentacles, workers) use the resolver with the right answer{}",
+            "the resolvers of {origin} give different answers for {} (split-horizon DNS): make them agree, or confirm that the machines that need this name (Tentacles, workers) use the resolver with the right answer{}.",
             spec.name,
             if spec.expect.same_everywhere {
                 ""
