@@ -61,6 +61,7 @@ pub fn dns(args: CheckDnsArgs) -> Result<i32> {
         waivers: Vec::new(),
         timeout: args.timeout.get(),
         concurrency: probe::runner::DEFAULT_CONCURRENCY,
+        secrets: Vec::new(),
     };
     let finished = output::run_checks_with_resolvers(&checks, &settings, &args.resolvers)?;
     output::emit(&finished, &args.output)
