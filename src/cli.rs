@@ -57,6 +57,67 @@ pub enum ReportCommand {
     },
     /// Re-render a saved report.json (or merge.json) in another format.
     Render(RenderArgs),
+    /// Merge data centers' report.json files into one matrix: exit 1 when any
+    /// data center is NO-GO.
+    Merge(MergeArgs),
+    /// Compare two runs by check id (before and after the cutover): exit 1 when
+    /// anything regressed.
+    Diff(DiffArgs),
+}
+
+/// How a merged document is printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum MergeFormat {
+    /// The matrix and a verdict per data center.
+    #[default]
+    Table,
+    /// The merge.json document.
+    Json,
+    /// Markdown, for a change ticket.
+    Md,
+    /// One self-contained HTML page.
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The report.json files, one or more per data center.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Also write merge.json, merge.md, merge.html and merge.junit.xml into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Merge reports written from different plans (different plan digests).
+    #[arg(long)]
+    pub allow_mixed_plans: bool,
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value_t = MergeFormat::Table)]
+    pub format: MergeFormat,
+}
+
+/// How a diff is printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Plain text.
+    #[default]
+    Table,
+    /// JSON.
+    Json,
+    /// Markdown, for the change ticket.
+    Md,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report.json (before the change).
+    #[arg(value_name = "BEFORE")]
+    pub before: PathBuf,
+    /// The later report.json (after the change).
+    #[arg(value_name = "AFTER")]
+    pub after: PathBuf,
+    /// Output on standard output.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
 }
 
 /// Formats a saved document can be rendered in (its JSON is the file itself).

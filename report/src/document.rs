@@ -112,9 +112,16 @@ pub fn verdict_line(report: &Report) -> String {
 /// What a reader sees for a status: `FAIL`, `NOT RUN`, `WAIVED (was fail)`.
 pub fn status_label(result: &CheckResult) -> String {
     match (&result.status, &result.waiver) {
-        (Status::Skipped, _) => "NOT RUN".into(),
         (Status::Waived, Some(w)) => format!("WAIVED (was {})", w.original_status),
-        (status, _) => status.as_str().to_uppercase(),
+        (status, _) => status_word(*status),
+    }
+}
+
+/// A status in capitals, `skipped` read as `NOT RUN`.
+pub fn status_word(status: Status) -> String {
+    match status {
+        Status::Skipped => "NOT RUN".into(),
+        other => other.as_str().to_uppercase(),
     }
 }
 

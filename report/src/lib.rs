@@ -5,6 +5,7 @@
 //! writes text. Every renderer writes to `&mut impl io::Write`.
 #![forbid(unsafe_code)]
 
+pub mod diff;
 pub mod document;
 pub mod evidence;
 pub mod html;
@@ -12,6 +13,7 @@ pub mod integrity;
 pub mod junit;
 pub mod load;
 pub mod markdown;
+pub mod merge;
 pub mod model;
 pub mod redact;
 pub mod table;

@@ -9,6 +9,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::integrity::{self, Integrity};
+use crate::merge::{self, Merged};
 use crate::model::{Report, SCHEMA_VERSION, Summary};
 use crate::verdict::Verdict;
 
@@ -151,6 +152,91 @@ pub fn parse_report(text: &str, file: &str) -> Result<Loaded, LoadError> {
         file: file.to_string(),
         integrity: integrity::check(&value),
         report,
+    })
+}
+
+/// A merged document read from disk, with whether it still matches its digest.
+#[derive(Debug, Clone)]
+pub struct LoadedMerge {
+    pub file: String,
+    pub merged: Merged,
+    pub integrity: Integrity,
+}
+
+/// Either kind of document preflight writes.
+#[derive(Debug, Clone)]
+pub enum Document {
+    Report(Loaded),
+    Merged(LoadedMerge),
+}
+
+/// Reads a report.json or a merge.json, telling them apart by `kind`.
+pub fn read_document(path: &Path) -> Result<Document, LoadError> {
+    let text = read_text(path)?;
+    let file = path.display().to_string();
+    let value = parse_value(&text, &file)?;
+    match value.get("kind").and_then(Value::as_str) {
+        Some(merge::KIND) => parse_merged(&text, &file).map(Document::Merged),
+        _ => parse_report(&text, &file).map(Document::Report),
+    }
+}
+
+/// Parses and checks a merged document: kind, schema version, shape, and
+/// that the verdicts follow from the runs it embeds.
+pub fn parse_merged(text: &str, file: &str) -> Result<LoadedMerge, LoadError> {
+    let value = parse_value(text, file)?;
+    let content = |message: String| LoadError::Content {
+        file: file.to_string(),
+        message,
+    };
+    match value.get("schema_version").and_then(Value::as_u64) {
+        Some(v) if v == u64::from(merge::MERGE_SCHEMA_VERSION) => {}
+        other => {
+            return Err(content(format!(
+                "expected a merged document with schema_version {}, found {}",
+                merge::MERGE_SCHEMA_VERSION,
+                other.map_or("none".to_string(), |v| v.to_string())
+            )));
+        }
+    }
+    let merged: Merged = serde_json::from_str(text).map_err(|e| syntax(&e, file))?;
+    for dc in &merged.datacenters {
+        let any_no_go = merged
+            .runs
+            .iter()
+            .filter(|r| r.datacenter == dc.name)
+            .any(|r| Verdict::of(&r.results) == Verdict::NoGo);
+        let expected = if any_no_go {
+            Verdict::NoGo
+        } else {
+            Verdict::Go
+        };
+        if dc.verdict != expected {
+            return Err(content(format!(
+                "data center {} says {} but its runs make it {expected}: the file was edited or is corrupt",
+                dc.name, dc.verdict
+            )));
+        }
+    }
+    let expected = if merged
+        .datacenters
+        .iter()
+        .any(|d| d.verdict == Verdict::NoGo)
+    {
+        Verdict::NoGo
+    } else {
+        Verdict::Go
+    };
+    if merged.verdict != expected {
+        return Err(content(format!(
+            "the verdict says {} but the data centers make it {expected}: the file was edited or is corrupt",
+            merged.verdict
+        )));
+    }
+    Ok(LoadedMerge {
+        file: file.to_string(),
+        integrity: integrity::check(&value),
+        merged,
     })
 }
 

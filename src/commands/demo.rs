@@ -9,7 +9,7 @@
 //! addresses, plus one private and one public address that are only ever
 //! resolved, never connected to.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
@@ -177,6 +177,7 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
     let plan = Plan::parse(&plan_text, &plan_path.display().to_string())?;
 
     let mut verdicts = Vec::new();
+    let mut runs = Vec::new();
     for dc in plan.datacenters() {
         let checks = plan.checks_for(dc).unwrap_or_default();
         let settings = RunSettings {
@@ -206,16 +207,43 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
         let dc_dir = out_dir.join(dc);
         output::write_report_files(&dc_dir, &finished.report)?;
         verdicts.push((dc.clone(), finished.report.verdict));
+        runs.push(report::load::Loaded {
+            file: dc_dir.join("report.json").display().to_string(),
+            integrity: report::Integrity::Verified {
+                digest: finished.report.digest(),
+            },
+            report: finished.report,
+        });
     }
     drop(lab);
+
+    // What a change board reads across data centers: `report merge` of both runs.
+    let tool = runs[0].report.tool.clone();
+    let mut merged = report::merge::merge(&runs, tool, false)?;
+    merged.seal();
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(
+            stdout,
+            "
+== all data centers (report merge) =="
+        )?;
+        report::merge::render::write_table(&mut stdout, &merged, std::io::stdout().is_terminal())?;
+    }
+    super::report::merge::write_files(&out_dir.join("merged"), &merged)?;
 
     println!("\nplan and reports: {}", out_dir.display());
     for (dc, verdict) in &verdicts {
         println!(
-            "  {dc}: {verdict}  {}",
+            "  {dc}: {verdict}  {}  (and report.md, report.html, report.junit.xml)",
             out_dir.join(dc).join("report.json").display()
         );
     }
+    println!(
+        "  merged: {}  {}",
+        merged.verdict,
+        out_dir.join("merged").join("merge.html").display()
+    );
     let expected = [("east", Verdict::Go), ("west", Verdict::NoGo)];
     let as_designed = verdicts.len() == expected.len()
         && verdicts

@@ -140,3 +140,151 @@ fn render_writes_each_format_and_warns_about_an_edited_report() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn merge_of_a_go_and_a_no_go_data_center_prints_the_matrix_and_exits_1() {
+    let dir = temp_dir("merge");
+    let east = fixture("east-go.json");
+    let west = fixture("west-no-go.json");
+    let out = run(&[
+        "report",
+        "merge",
+        arg(&east),
+        arg(&west),
+        "--out",
+        arg(&dir),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("│ tcp.new-server-polling     ┆ blocker  ┆ PASS ┆ FAIL"),
+        "{text}"
+    );
+    assert!(
+        text.contains("east: GO (jump01.east.example.com)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("west: NO-GO (jump01.west.example.com) — blocked by"),
+        "{text}"
+    );
+    assert!(
+        text.contains("overall: NO-GO across 2 data center(s)"),
+        "{text}"
+    );
+    for file in ["merge.json", "merge.md", "merge.html", "merge.junit.xml"] {
+        assert!(dir.join(file).is_file(), "{file}");
+    }
+    let out = run(&["report", "verify", arg(&dir.join("merge.json"))]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = run(&[
+        "report",
+        "render",
+        arg(&dir.join("merge.json")),
+        "--format",
+        "md",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("# NO-GO: 2 data centers"));
+
+    let out = run(&["report", "merge", arg(&east)]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "one GO data center merges to GO"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn merge_refuses_reports_of_different_plans_unless_allowed() {
+    let dir = temp_dir("mixed");
+    let mut other = report::load::read_report(&fixture("east-go.json"))
+        .unwrap()
+        .report;
+    other.plan_sha256 = "0".repeat(64);
+    let mut json = Vec::new();
+    other.write_json(&mut json).unwrap();
+    let other_path = dir.join("east-other-plan.json");
+    std::fs::write(&other_path, json).unwrap();
+    let west = fixture("west-no-go.json");
+    let out = run(&["report", "merge", arg(&other_path), arg(&west)]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("different plans") && err.contains("--allow-mixed-plans"),
+        "{err}"
+    );
+    assert!(
+        err.contains("000000000000 in ") && err.contains("af1e51d0c3f0 in "),
+        "{err}"
+    );
+    let out = run(&[
+        "report",
+        "merge",
+        "--allow-mixed-plans",
+        arg(&other_path),
+        arg(&west),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn diff_before_and_after_shows_the_regression_the_fixes_and_the_new_thumbprint() {
+    let before = fixture("west-no-go.json");
+    let after = fixture("west-after.json");
+    let out = run(&["report", "diff", arg(&before), arg(&after)]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a regression exits 1: {}",
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("Regressed (1):\n  dc.west.tcp.new-server-https  pass → fail"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Fixed (4):\n  dc.west.tcp.new-server-polling  fail → pass"),
+        "{text}"
+    );
+    assert!(
+        text.contains("thumbprint_sha1: 7B21E4D5C6F70819A2B3C4D5E6F708192A3B4C5D → 3F9A2C1B0D4E5F60718293A4B5C6D7E8F9012345"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("connect_ms") && !text.contains("elapsed_ms"),
+        "timings are not changes: {text}"
+    );
+
+    let out = run(&["report", "diff", arg(&after), arg(&after)]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("No change."));
+
+    let out = run(&[
+        "report",
+        "diff",
+        arg(&before),
+        arg(&after),
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["regressed"][0]["id"], "dc.west.tcp.new-server-https");
+    let out = run(&[
+        "report",
+        "diff",
+        arg(&after),
+        arg(&before),
+        "--format",
+        "md",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).starts_with("# Diff: 4 regressed, 1 fixed"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -3,6 +3,7 @@
 //! redaction. One test binary with modules (like the workspace's `tests/integration`).
 
 mod integrity;
+mod merge_diff;
 mod redaction;
 mod renderers;
 mod support;

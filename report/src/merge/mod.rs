@@ -1,0 +1,340 @@
+//! `report merge`: one document across data centers.
+//!
+//! Rows are checks (the id without its `dc.<name>.` prefix, so the same plan
+//! entry lines up across data centers), columns are data centers, a cell is
+//! the worst status of that check across the data center's runs. A data
+//! center is NO-GO when any of its runs is; the merge is NO-GO when any data
+//! center is. Several runs of one data center (one per worker, say) are kept
+//! side by side; a second run of the same host replaces its earlier one.
+//!
+//! The worker-pool rule (at least two workers per pool) is evaluated across
+//! the runs of one data center: a listed worker counts when its own run of the
+//! pool's checks passed. It is advisory: it never changes a verdict.
+
+mod pools;
+pub mod render;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::integrity::Integrity;
+use crate::load::Loaded;
+use crate::model::{Family, Migration, Report, Severity, Status, Summary, Tool, slug};
+use crate::verdict::{self, Verdict};
+
+pub use pools::{MIN_WORKERS, PoolFinding};
+
+/// The `kind` of a merged document.
+pub const KIND: &str = "merge";
+
+/// Version of the merged document's format.
+pub const MERGE_SCHEMA_VERSION: u32 = 1;
+
+/// Why reports cannot be merged.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MergeError {
+    #[error("nothing to merge: expected at least one report.json")]
+    Empty,
+    #[error(
+        "the reports come from different plans (a check id means different things in each): {0}; merge reports of one plan, or pass --allow-mixed-plans"
+    )]
+    MixedPlans(String),
+}
+
+/// One merged document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Merged {
+    pub schema_version: u32,
+    /// Always [`KIND`].
+    pub kind: String,
+    pub tool: Tool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration: Option<Migration>,
+    /// The distinct plan digests of the runs (one unless `--allow-mixed-plans`).
+    pub plan_sha256: Vec<String>,
+    /// NO-GO when any data center is.
+    pub verdict: Verdict,
+    /// Columns, in the order the data centers first appear in the inputs.
+    pub datacenters: Vec<DatacenterVerdict>,
+    /// Rows: one per check, in the order checks first appear.
+    pub matrix: Vec<MatrixRow>,
+    /// The at-least-two-workers rule per pool and data center.
+    pub worker_pools: Vec<PoolFinding>,
+    /// Every input file, including replaced runs.
+    pub sources: Vec<Source>,
+    /// The runs the matrix is built from, whole (with their own digests).
+    pub runs: Vec<Report>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_sha256: Option<String>,
+}
+
+/// A data center's column: its verdict and what makes it NO-GO.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatacenterVerdict {
+    pub name: String,
+    pub verdict: Verdict,
+    /// The hosts whose runs count, in input order.
+    pub hosts: Vec<String>,
+    /// Row keys of the blockers that did not pass, on any host.
+    pub blockers: Vec<String>,
+    /// Counts over every run of the data center.
+    pub summary: Summary,
+}
+
+/// One check across data centers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatrixRow {
+    /// The check id without `dc.<datacenter>.` (`tcp.new-server-polling`).
+    pub check: String,
+    pub title: String,
+    pub family: Family,
+    /// The most severe severity any data center gave the check.
+    pub severity: Severity,
+    /// By data center name; absent where the data center has no such check.
+    pub cells: BTreeMap<String, Cell>,
+}
+
+/// One check in one data center.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cell {
+    /// The worst status across the data center's runs.
+    pub status: Status,
+    /// True when this cell makes its data center NO-GO.
+    pub blocks: bool,
+    /// Each run's status, by host.
+    pub runs: Vec<HostStatus>,
+}
+
+/// One run's status of a check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostStatus {
+    pub host: String,
+    pub status: Status,
+    pub reason: String,
+}
+
+/// One input file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    pub file: String,
+    pub datacenter: String,
+    pub host: String,
+    pub started_at: String,
+    pub verdict: Verdict,
+    pub plan_sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_sha256: Option<String>,
+    /// `verified`, `missing` or `mismatch`: whether the file matched its digest.
+    pub integrity: String,
+    /// Set when a later run of the same host in the same data center replaced this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaced_by: Option<String>,
+}
+
+/// How bad a status is, for the worst-of in a cell.
+fn rank(status: Status) -> u8 {
+    match status {
+        Status::Pass => 0,
+        Status::Waived => 1,
+        Status::Warn => 2,
+        Status::Skipped => 3,
+        Status::Error => 4,
+        Status::Fail => 5,
+    }
+}
+
+/// A check id without its data center prefix, so rows line up across data centers.
+pub fn row_key(id: &str, datacenter: &str) -> String {
+    let prefix = format!("dc.{}.", slug(datacenter));
+    id.strip_prefix(&prefix).unwrap_or(id).to_string()
+}
+
+/// Merges reports. `tool` names the merging tool; with `allow_mixed_plans`
+/// false, reports of different plans are refused.
+pub fn merge(inputs: &[Loaded], tool: Tool, allow_mixed_plans: bool) -> Result<Merged, MergeError> {
+    if inputs.is_empty() {
+        return Err(MergeError::Empty);
+    }
+    let mut plans: Vec<(String, Vec<String>)> = Vec::new();
+    for l in inputs {
+        match plans.iter_mut().find(|(d, _)| *d == l.report.plan_sha256) {
+            Some((_, files)) => files.push(l.file.clone()),
+            None => plans.push((l.report.plan_sha256.clone(), vec![l.file.clone()])),
+        }
+    }
+    if plans.len() > 1 && !allow_mixed_plans {
+        let listing: Vec<String> = plans
+            .iter()
+            .map(|(digest, files)| {
+                let short = if digest.is_empty() {
+                    "(no plan)"
+                } else {
+                    &digest[..digest.len().min(12)]
+                };
+                format!("{short} in {}", files.join(", "))
+            })
+            .collect();
+        return Err(MergeError::MixedPlans(listing.join("; ")));
+    }
+
+    let mut sources: Vec<Source> = inputs.iter().map(source).collect();
+    let used = latest_per_host(inputs, &mut sources);
+    let runs: Vec<&Report> = used.iter().map(|&i| &inputs[i].report).collect();
+
+    let mut datacenters: Vec<DatacenterVerdict> = Vec::new();
+    let mut matrix: Vec<MatrixRow> = Vec::new();
+    for run in &runs {
+        let dc = match datacenters.iter().position(|d| d.name == run.datacenter) {
+            Some(i) => i,
+            None => {
+                datacenters.push(DatacenterVerdict {
+                    name: run.datacenter.clone(),
+                    verdict: Verdict::Go,
+                    hosts: Vec::new(),
+                    blockers: Vec::new(),
+                    summary: Summary::default(),
+                });
+                datacenters.len() - 1
+            }
+        };
+        let column = &mut datacenters[dc];
+        column.hosts.push(run.host.clone());
+        if Verdict::of(&run.results) == Verdict::NoGo {
+            column.verdict = Verdict::NoGo;
+        }
+        for r in &run.results {
+            let key = row_key(r.id.as_str(), &run.datacenter);
+            let row = match matrix.iter().position(|m| m.check == key) {
+                Some(i) => &mut matrix[i],
+                None => {
+                    matrix.push(MatrixRow {
+                        check: key.clone(),
+                        title: r.title.clone(),
+                        family: r.family,
+                        severity: r.severity,
+                        cells: BTreeMap::new(),
+                    });
+                    matrix.last_mut().expect("just pushed")
+                }
+            };
+            row.severity = row.severity.min(r.severity);
+            let cell = row.cells.entry(run.datacenter.clone()).or_insert(Cell {
+                status: r.status,
+                blocks: false,
+                runs: Vec::new(),
+            });
+            if rank(r.status) > rank(cell.status) {
+                cell.status = r.status;
+            }
+            cell.blocks |= verdict::blocks(r);
+            cell.runs.push(HostStatus {
+                host: run.host.clone(),
+                status: r.status,
+                reason: r.reason.clone(),
+            });
+            if verdict::blocks(r) && !column.blockers.contains(&key) {
+                column.blockers.push(key.clone());
+            }
+        }
+    }
+    for column in &mut datacenters {
+        let all: Vec<_> = runs
+            .iter()
+            .filter(|r| r.datacenter == column.name)
+            .flat_map(|r| r.results.iter().cloned())
+            .collect();
+        column.summary = Summary::of(&all);
+    }
+    let verdict = if datacenters.iter().any(|d| d.verdict == Verdict::NoGo) {
+        Verdict::NoGo
+    } else {
+        Verdict::Go
+    };
+    Ok(Merged {
+        schema_version: MERGE_SCHEMA_VERSION,
+        kind: KIND.into(),
+        tool,
+        migration: runs.iter().find_map(|r| r.migration.clone()),
+        plan_sha256: plans.into_iter().map(|(d, _)| d).collect(),
+        verdict,
+        worker_pools: pools::evaluate(&runs),
+        datacenters,
+        matrix,
+        sources,
+        runs: runs.into_iter().cloned().collect(),
+        report_sha256: None,
+    })
+}
+
+fn source(l: &Loaded) -> Source {
+    Source {
+        file: l.file.clone(),
+        datacenter: l.report.datacenter.clone(),
+        host: l.report.host.clone(),
+        started_at: l.report.started_at.clone(),
+        verdict: l.report.verdict,
+        plan_sha256: l.report.plan_sha256.clone(),
+        report_sha256: l.report.report_sha256.clone(),
+        integrity: match &l.integrity {
+            Integrity::Verified { .. } => "verified",
+            Integrity::Missing { .. } => "missing",
+            Integrity::Mismatch { .. } => "mismatch",
+        }
+        .into(),
+        replaced_by: None,
+    }
+}
+
+/// Indexes of the inputs that count: per data center and host, the run that
+/// started last (the later argument on a tie). Marks the others as replaced.
+fn latest_per_host(inputs: &[Loaded], sources: &mut [Source]) -> Vec<usize> {
+    let mut latest: Vec<usize> = Vec::new();
+    for (i, l) in inputs.iter().enumerate() {
+        let same = latest.iter().position(|&j| {
+            inputs[j].report.datacenter == l.report.datacenter
+                && inputs[j].report.host == l.report.host
+        });
+        match same {
+            Some(k) if inputs[latest[k]].report.started_at <= l.report.started_at => {
+                sources[latest[k]].replaced_by = Some(l.file.clone());
+                latest[k] = i;
+            }
+            Some(k) => sources[i].replaced_by = Some(inputs[latest[k]].file.clone()),
+            None => latest.push(i),
+        }
+    }
+    latest.sort_unstable();
+    latest
+}
+
+impl Merged {
+    /// The integrity digest of the merged document as it is now.
+    pub fn digest(&self) -> String {
+        crate::integrity::digest_of_serializable(self)
+    }
+
+    /// Records the current digest in `report_sha256`.
+    pub fn seal(&mut self) {
+        self.report_sha256 = Some(self.digest());
+    }
+
+    /// Writes the merged document as pretty-printed JSON carrying its current digest.
+    pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let mut sealed = self.clone();
+        sealed.seal();
+        serde_json::to_writer_pretty(&mut *out, &sealed)?;
+        out.write_all(b"\n")
+    }
+
+    /// The process exit code: 1 when any data center is NO-GO.
+    pub fn exit_code(&self) -> i32 {
+        match self.verdict {
+            Verdict::Go => crate::exit::GO,
+            Verdict::NoGo => crate::exit::NO_GO,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,279 @@
+//! Merge: the matrix, verdicts, replaced runs, mixed plans and worker pools.
+
+use serde_json::json;
+
+use super::*;
+use crate::integrity::Integrity;
+use crate::model::{CheckId, CheckResult};
+
+fn result(id: &str, severity: Severity, status: Status) -> CheckResult {
+    CheckResult {
+        id: CheckId::new(id),
+        family: Family::Tcp,
+        title: id.into(),
+        target: "192.0.2.1:443".into(),
+        severity,
+        status,
+        reason: format!("{status}"),
+        remediation: None,
+        evidence: serde_json::Value::Null,
+        elapsed_ms: 1,
+        waiver: None,
+    }
+}
+
+fn run(dc: &str, host: &str, started: &str, results: Vec<CheckResult>) -> Loaded {
+    let report = Report::new(
+        Tool {
+            name: "preflight".into(),
+            version: "0".into(),
+        },
+        None,
+        host.into(),
+        dc.into(),
+        None,
+        started.into(),
+        started.into(),
+        "plan-a".into(),
+        results,
+    );
+    Loaded {
+        file: format!("{dc}-{host}-{started}.json"),
+        integrity: Integrity::Verified {
+            digest: report.digest(),
+        },
+        report,
+    }
+}
+
+fn tool() -> Tool {
+    Tool {
+        name: "preflight".into(),
+        version: "0".into(),
+    }
+}
+
+#[test]
+fn rows_line_up_across_data_centers_and_any_no_go_makes_it_no_go() {
+    let east = run(
+        "east",
+        "j1",
+        "t1",
+        vec![
+            result(
+                "dc.east.tcp.new-server-polling",
+                Severity::Blocker,
+                Status::Pass,
+            ),
+            result(
+                "dc.east.tcp.tentacle-web01",
+                Severity::Blocker,
+                Status::Pass,
+            ),
+        ],
+    );
+    let west = run(
+        "west",
+        "j2",
+        "t1",
+        vec![
+            result(
+                "dc.west.tcp.new-server-polling",
+                Severity::Blocker,
+                Status::Fail,
+            ),
+            result("dc.west.tcp.sql", Severity::Warning, Status::Fail),
+        ],
+    );
+    let m = merge(&[east, west], tool(), false).unwrap();
+    assert_eq!(m.verdict, Verdict::NoGo);
+    assert_eq!(m.exit_code(), crate::exit::NO_GO);
+    let verdicts: Vec<_> = m
+        .datacenters
+        .iter()
+        .map(|d| (d.name.as_str(), d.verdict))
+        .collect();
+    assert_eq!(verdicts, [("east", Verdict::Go), ("west", Verdict::NoGo)]);
+    assert_eq!(m.datacenters[1].blockers, ["tcp.new-server-polling"]);
+    let keys: Vec<_> = m.matrix.iter().map(|r| r.check.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["tcp.new-server-polling", "tcp.tentacle-web01", "tcp.sql"]
+    );
+    let polling = &m.matrix[0];
+    assert_eq!(polling.cells["east"].status, Status::Pass);
+    assert_eq!(polling.cells["west"].status, Status::Fail);
+    assert!(polling.cells["west"].blocks);
+    assert!(
+        !m.matrix[1].cells.contains_key("west"),
+        "a check only east has"
+    );
+
+    let mut text = Vec::new();
+    render::write_table(&mut text, &m, false).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains("west: NO-GO (j2) — blocked by tcp.new-server-polling"),
+        "{text}"
+    );
+    assert!(
+        text.contains("overall: NO-GO across 2 data center(s)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn runs_of_one_data_center_combine_and_a_later_run_of_a_host_replaces_the_earlier() {
+    let first = run(
+        "east",
+        "w1",
+        "2026-11-23T08:00:00Z",
+        vec![result("dc.east.tcp.a", Severity::Blocker, Status::Fail)],
+    );
+    let other_host = run(
+        "east",
+        "w2",
+        "2026-11-23T08:00:00Z",
+        vec![result("dc.east.tcp.a", Severity::Blocker, Status::Pass)],
+    );
+    let rerun = run(
+        "east",
+        "w1",
+        "2026-11-23T09:00:00Z",
+        vec![result("dc.east.tcp.a", Severity::Blocker, Status::Pass)],
+    );
+    let m = merge(
+        &[first.clone(), other_host.clone(), rerun.clone()],
+        tool(),
+        false,
+    )
+    .unwrap();
+    assert_eq!(
+        m.verdict,
+        Verdict::Go,
+        "the failing run was replaced by a later one"
+    );
+    assert_eq!(
+        m.sources[0].replaced_by.as_deref(),
+        Some(rerun.file.as_str())
+    );
+    assert_eq!(m.runs.len(), 2);
+    assert_eq!(m.matrix[0].cells["east"].runs.len(), 2);
+    // Given in the other order, the later run still wins.
+    let m = merge(&[rerun, other_host.clone(), first.clone()], tool(), false).unwrap();
+    assert_eq!(m.verdict, Verdict::Go);
+    // Without the rerun, one failing host makes the data center NO-GO, and the cell says how many.
+    let m = merge(&[first, other_host], tool(), false).unwrap();
+    assert_eq!(m.verdict, Verdict::NoGo);
+    let mut md = Vec::new();
+    render::write_markdown(&mut md, &m).unwrap();
+    assert!(String::from_utf8(md).unwrap().contains("| FAIL (1/2) |"));
+}
+
+#[test]
+fn different_plans_are_refused_unless_allowed() {
+    let a = run("east", "j1", "t", vec![]);
+    let mut b = run("west", "j2", "t", vec![]);
+    b.report.plan_sha256 = "plan-b".into();
+    let err = merge(&[a.clone(), b.clone()], tool(), false).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("different plans") && text.contains("plan-a in east-j1-t.json"),
+        "{text}"
+    );
+    assert!(text.contains("--allow-mixed-plans"), "{text}");
+    let m = merge(&[a, b], tool(), true).unwrap();
+    assert_eq!(m.plan_sha256, ["plan-a", "plan-b"]);
+    assert_eq!(merge(&[], tool(), true).unwrap_err(), MergeError::Empty);
+}
+
+fn worker_result(dc: &str, pool: &str, status: Status) -> CheckResult {
+    let mut r = result(
+        &format!("dc.{dc}.worker.{pool}.sql-1433"),
+        Severity::Blocker,
+        status,
+    );
+    r.family = Family::Worker;
+    r.evidence = json!({"pool": pool, "workers": ["w1.example.com", "w2.example.com", "w3.example.com"], "addresses": []});
+    r
+}
+
+#[test]
+fn worker_pools_need_two_listed_workers_proven_by_their_own_runs() {
+    let w1 = run(
+        "east",
+        "w1",
+        "t",
+        vec![worker_result("east", "east-workers", Status::Pass)],
+    );
+    let w2 = run(
+        "east",
+        "W2",
+        "t",
+        vec![worker_result("east", "east-workers", Status::Fail)],
+    );
+    let jump = run(
+        "east",
+        "jump01",
+        "t",
+        vec![worker_result("east", "east-workers", Status::Pass)],
+    );
+    let m = merge(&[w1.clone(), w2, jump], tool(), false).unwrap();
+    assert_eq!(m.worker_pools.len(), 1);
+    let p = &m.worker_pools[0];
+    assert_eq!(p.status, Status::Warn);
+    assert_eq!(p.proven, ["w1.example.com"]);
+    assert_eq!(
+        p.failing,
+        ["w2.example.com"],
+        "names match case-insensitively, short or full"
+    );
+    assert_eq!(p.not_reported, ["w3.example.com"]);
+    assert_eq!(
+        p.unlisted,
+        ["jump01"],
+        "a host that is not a listed worker does not count"
+    );
+    assert!(p.reason.contains("1 of 3 listed workers"), "{}", p.reason);
+    assert!(
+        p.remediation
+            .as_deref()
+            .unwrap()
+            .contains("run preflight on w3.example.com")
+    );
+
+    let w3 = run(
+        "east",
+        "w3.example.com",
+        "t",
+        vec![worker_result("east", "east-workers", Status::Warn)],
+    );
+    let m = merge(&[w1, w3], tool(), false).unwrap();
+    assert_eq!(m.worker_pools[0].status, Status::Pass);
+    assert_eq!(
+        m.worker_pools[0].proven,
+        ["w1.example.com", "w3.example.com"]
+    );
+}
+
+#[test]
+fn the_merged_document_round_trips_and_verifies() {
+    let m = merge(
+        &[run(
+            "east",
+            "j1",
+            "t",
+            vec![result("dc.east.tcp.a", Severity::Blocker, Status::Pass)],
+        )],
+        tool(),
+        false,
+    )
+    .unwrap();
+    let mut bytes = Vec::new();
+    m.write_json(&mut bytes).unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert!(crate::integrity::check(&value).is_verified());
+    assert_eq!(value["kind"], "merge");
+    let back: Merged = serde_json::from_value(value).unwrap();
+    assert_eq!(back.matrix, m.matrix);
+}
