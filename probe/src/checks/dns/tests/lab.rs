@@ -204,3 +204,22 @@ async fn tcp_checks_record_the_first_resolver_that_answered() {
     assert!(err.contains(&format!("{}: timeout", silent.addr)), "{err}");
     assert!(err.contains(&format!("{}: NXDOMAIN", lab.addr)), "{err}");
 }
+
+#[tokio::test]
+async fn a_cname_loop_is_a_clear_failure_not_a_hang() {
+    let lab = DnsServer::start(
+        &zone()
+            .cname("loop1.example.com", "loop2.example.com")
+            .cname("loop2.example.com", "loop1.example.com"),
+    )
+    .await
+    .unwrap();
+    let timeout = Duration::from_secs(1);
+    let ctx = ctx(&[lab.addr], timeout);
+    let start = Instant::now();
+    let o = check(&ctx, "loop1.example.com", DnsExpect::default()).await;
+    assert!(start.elapsed() < timeout + Duration::from_millis(300));
+    assert_eq!(o.status, Status::Fail, "{}", o.reason);
+    // hickory-resolver gives up on the loop and reports no records.
+    assert_eq!(o.evidence["answers"][0]["outcome"], "nodata");
+}
