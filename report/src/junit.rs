@@ -64,7 +64,7 @@ pub fn suite(report: &Report) -> TestSuite {
         case.set_classname(format!("preflight.{classname_dc}.{}", r.family));
         case.set_time(Duration::from_millis(r.elapsed_ms));
         if r.status == Status::Pass {
-            case.set_system_out(format!("{}\n{}", r.target, r.reason));
+            case.set_system_out(format!("{}\n{}\n{}", r.title, r.target, r.reason));
         }
         suite.add_test_case(case);
     }

@@ -288,3 +288,113 @@ fn diff_before_and_after_shows_the_regression_the_fixes_and_the_new_thumbprint()
         stdout(&out)
     );
 }
+
+/// Secrets a plan's free text could carry (a purpose pasted from a runbook),
+/// through a real run of every family a plan can hold today (TCP, worker):
+/// none reaches standard output in any format, nor any file of `--out`.
+#[test]
+fn secrets_in_a_plan_reach_no_output_of_a_real_run() {
+    let dir = temp_dir("secrets");
+    let open = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = open.local_addr().unwrap().port();
+    let open2 = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port2 = open2.local_addr().unwrap().port();
+    let secrets = [
+        "Hunter2-Secret",
+        "s3cr3t-Pa55",
+        "tok-9F8E7D6C5B4A",
+        "API-ABCDEFGHIJKLMNOPQRSTU1",
+    ];
+    let plan = format!(
+        r#"version = 1
+[migration]
+name = "m"
+[[datacenter]]
+name = "east"
+  [[datacenter.tcp]]
+  name = "app"
+  target = "127.0.0.1:{port}"
+  purpose = "App via https://svc:Hunter2-Secret@proxy.example.com:3128"
+  [[datacenter.worker_pool]]
+  name = "east-workers"
+  workers = ["w1.example.com", "w2.example.com"]
+  must_reach = [
+    {{ target = "127.0.0.1:{port}", purpose = "SQL (password=s3cr3t-Pa55; Authorization: Bearer tok-9F8E7D6C5B4A)" }},
+    {{ target = "127.0.0.1:{port2}", purpose = "API with X-Octopus-ApiKey API-ABCDEFGHIJKLMNOPQRSTU1" }},
+  ]
+"#
+    );
+    let plan_path = dir.join("plan.toml");
+    std::fs::write(&plan_path, plan).unwrap();
+    let out_dir = dir.join("out");
+    let mut outputs = Vec::new();
+    for format in ["table", "json", "md", "html", "junit"] {
+        let out = run(&[
+            "run",
+            "--plan",
+            arg(&plan_path),
+            "--format",
+            format,
+            "--out",
+            arg(&out_dir),
+        ]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{format}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        outputs.push((
+            format.to_string(),
+            format!("{}{}", stdout(&out), stderr(&out)),
+        ));
+    }
+    for file in [
+        "report.json",
+        "report.md",
+        "report.html",
+        "report.junit.xml",
+    ] {
+        outputs.push((
+            file.into(),
+            std::fs::read_to_string(out_dir.join(file)).unwrap(),
+        ));
+    }
+    for (name, text) in &outputs {
+        assert!(
+            text.contains("proxy.example.com:3128"),
+            "{name}: the purpose is shown: {text}"
+        );
+        for secret in secrets {
+            assert!(
+                !text.contains(secret),
+                "{secret} leaked into {name}:\n{text}"
+            );
+        }
+    }
+    drop((open, open2));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn merge_and_diff_name_a_corrupt_report_by_line_and_column() {
+    let dir = temp_dir("corrupt");
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, "{\"schema_version\": 1,\n\"results\": [}\n").unwrap();
+    let good = fixture("east-go.json");
+    for args in [
+        vec!["report", "merge", arg(&good), arg(&broken)],
+        vec!["report", "diff", arg(&good), arg(&broken)],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains(&format!("{}:2:13:", broken.display())),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

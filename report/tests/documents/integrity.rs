@@ -66,3 +66,32 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Reports are untrusted input: any byte mutation of a real report either
+    /// loads (and then renders in every format) or is refused with an error;
+    /// nothing panics.
+    #[test]
+    fn mutated_reports_never_panic_the_reader_or_the_renderers(
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+        cut in prop::option::of(any::<prop::sample::Index>()),
+    ) {
+        let mut bytes = std::fs::read(fixture_path("west-no-go.json")).unwrap();
+        for (at, byte) in edits {
+            let i = at.index(bytes.len());
+            bytes[i] = byte;
+        }
+        if let Some(cut) = cut {
+            bytes.truncate(cut.index(bytes.len()));
+        }
+        let Ok(text) = String::from_utf8(bytes) else { return Ok(()); };
+        match load::parse_report(&text, "r.json") {
+            Ok(loaded) => {
+                let _ = crate::support::render_all(&loaded.report);
+            }
+            Err(e) => prop_assert!(e.to_string().starts_with("r.json"), "{}", e),
+        }
+    }
+}

@@ -187,3 +187,17 @@ fn diff_before_and_after_the_cutover_snapshot() {
     diff::render::write_markdown(&mut md, &d).unwrap();
     insta::assert_snapshot!("diff.md", String::from_utf8(md).unwrap());
 }
+
+#[test]
+fn diff_json_snapshot_with_the_runs_times_and_hosts_redacted() {
+    let d = diff::diff(
+        &fixture("west-no-go.json").report,
+        &fixture("west-after.json").report,
+    );
+    insta::assert_json_snapshot!("diff.json", d, {
+        ".before.started_at" => "[time]",
+        ".after.started_at" => "[time]",
+        ".before.host" => "[host]",
+        ".after.host" => "[host]",
+    });
+}
