@@ -161,6 +161,8 @@ pub enum CheckCommand {
     Tcp(CheckTcpArgs),
     /// Ask every resolver for each NAME's A and AAAA records and judge the answers.
     Dns(CheckDnsArgs),
+    /// TLS handshake and Halibut identity of HOST:PORT: thumbprint, chain, server or Tentacle.
+    Tls(CheckTlsArgs),
 }
 
 /// How results are printed on standard output.
@@ -295,6 +297,52 @@ pub enum MatchArg {
     Exact,
     /// The answer contains at least these addresses.
     Contains,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckTlsArgs {
+    /// The endpoint as HOST:PORT: a polling endpoint (10943, or Cloud's polling host on 443) or a listening Tentacle (10933).
+    #[arg(value_name = "HOST:PORT")]
+    pub target: probe::Endpoint,
+    /// The SHA-1 thumbprint expected (40 hex digits; case, spaces and colons ignored). A mismatch exits 1.
+    #[arg(long, value_name = "THUMBPRINT")]
+    pub thumbprint: Option<probe::thumbprint::Thumbprint>,
+    /// The name sent as SNI (default: the host, when it is a name).
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    /// What must answer: an Octopus Server polling endpoint, a listening Tentacle, either, or any TLS service.
+    #[arg(long, value_enum, default_value_t = TlsExpectArg::Halibut)]
+    pub expect: TlsExpectArg,
+    /// Judge as an Octopus Cloud endpoint (TLS 1.2 minimum); on by default for *.octopus.app.
+    #[arg(long)]
+    pub cloud: bool,
+    /// Tunnel through this HTTP proxy with CONNECT, as a polling Tentacle with a proxy does (http://host:port).
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Environment variable holding the proxy user name (with --proxy-password-env).
+    #[arg(long, value_name = "VAR", requires_all = ["proxy", "proxy_password_env"])]
+    pub proxy_user_env: Option<String>,
+    /// Environment variable holding the proxy password (with --proxy-user-env).
+    #[arg(long, value_name = "VAR", requires_all = ["proxy", "proxy_user_env"])]
+    pub proxy_password_env: Option<String>,
+    /// Timeout of each step (connect, handshake, answer), with a unit.
+    #[arg(long, default_value = "3s", value_name = "DURATION")]
+    pub timeout: PlanDuration,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// What `check tls` expects to answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsExpectArg {
+    /// The Octopus Server's polling endpoint ("Octopus Server configured successfully").
+    Server,
+    /// A listening Tentacle ("Octopus Tentacle configured successfully").
+    Tentacle,
+    /// Either, as long as Halibut answers.
+    Halibut,
+    /// Any TLS service (the web portal): Halibut is reported, not required.
+    Tls,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

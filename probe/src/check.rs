@@ -40,6 +40,8 @@ pub enum CheckSpec {
     /// read, no Tentacle where one was looked for): its outcome is already known.
     Finding(Outcome),
     Dns(checks::dns::DnsSpec),
+    /// TLS identity and Halibut role of an endpoint.
+    Tls(checks::tls::TlsSpec),
 }
 
 impl CheckSpec {
@@ -49,6 +51,7 @@ impl CheckSpec {
             CheckSpec::PoolSize(_) | CheckSpec::WorkerTcp(_) => Family::Worker,
             CheckSpec::TentacleTrust(_) | CheckSpec::Finding(_) => Family::Local,
             CheckSpec::Dns(_) => Family::Dns,
+            CheckSpec::Tls(_) => Family::Tls,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod runner;
 pub mod standin;
 pub mod tentacle;
 pub mod thumbprint;
+pub mod tunnel;
 
 pub use check::{CheckSpec, Context, Outcome, PlannedCheck};
 pub use endpoint::Endpoint;

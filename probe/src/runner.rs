@@ -96,6 +96,10 @@ async fn dispatch(spec: &CheckSpec, ctx: &Context) -> Outcome {
             let evidence = checks::dns::gather(ctx, dns).await;
             checks::dns::assess(&evidence, dns, &ctx.origin)
         }
+        CheckSpec::Tls(tls) => {
+            let evidence = checks::tls::gather(ctx, tls).await;
+            checks::tls::assess(&evidence, tls, &ctx.origin)
+        }
     }
 }
 

@@ -11,3 +11,4 @@ mod output;
 mod report;
 mod support;
 mod tentacle;
+mod tls;

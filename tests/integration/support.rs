@@ -106,3 +106,41 @@ pub fn nft(rules: &str) {
     let out = child.wait_with_output().expect("nft");
     assert!(out.status.success(), "nft failed: {}", stderr(&out));
 }
+
+/// A tokio runtime that keeps lab servers (from `probe::lab`) serving in the
+/// background while a test runs the binary against them.
+pub struct LabRuntime {
+    rt: tokio::runtime::Runtime,
+}
+
+impl LabRuntime {
+    pub fn new() -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("lab runtime");
+        LabRuntime { rt }
+    }
+
+    /// Starts a lab server (any `async` constructor) on this runtime.
+    pub fn start<T>(&self, server: impl std::future::Future<Output = std::io::Result<T>>) -> T {
+        self.rt.block_on(server).expect("start a lab server")
+    }
+}
+
+/// Runs the binary with extra environment variables.
+pub fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = preflight();
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run preflight")
+}
+
+/// The JSON report a `--format json` run printed.
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", stdout(o), stderr(o)))
+}

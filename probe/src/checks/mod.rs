@@ -6,3 +6,4 @@ pub mod dns;
 pub mod local;
 pub mod tcp;
 pub mod worker;
+pub mod tls;

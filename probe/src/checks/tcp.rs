@@ -97,20 +97,62 @@ pub async fn gather(ctx: &Context, endpoint: &Endpoint) -> TcpEvidence {
 
 /// Connects once and classifies the answer.
 pub async fn connect(address: SocketAddr, timeout: Duration) -> AddressProbe {
+    connect_stream(address, timeout).await.0
+}
+
+/// Connects once, classifies the answer, and keeps the stream when open (for
+/// families that speak over it: TLS, proxies).
+pub async fn connect_stream(
+    address: SocketAddr,
+    timeout: Duration,
+) -> (AddressProbe, Option<TcpStream>) {
     let start = Instant::now();
     let result = tokio::time::timeout(timeout, TcpStream::connect(address)).await;
     let connect_ms = start.elapsed().as_millis() as u64;
-    let (state, error) = match result {
-        Ok(Ok(_stream)) => (PortState::Open, None),
-        Ok(Err(e)) => classify_error(&e),
-        Err(_) => (PortState::Filtered, None),
+    let (state, error, stream) = match result {
+        Ok(Ok(stream)) => (PortState::Open, None, Some(stream)),
+        Ok(Err(e)) => {
+            let (state, error) = classify_error(&e);
+            (state, error, None)
+        }
+        Err(_) => (PortState::Filtered, None, None),
     };
-    AddressProbe {
+    let probe = AddressProbe {
         address,
         state,
         connect_ms,
         error,
+    };
+    (probe, stream)
+}
+
+/// Connects to every address at once and keeps the first that opens (the
+/// others are dropped), all within one `timeout`. With no open address, the
+/// last failure is returned.
+pub async fn connect_first(
+    addresses: &[std::net::IpAddr],
+    port: u16,
+    timeout: Duration,
+) -> Result<(AddressProbe, TcpStream), AddressProbe> {
+    let attempts = addresses.iter().map(|ip| {
+        Box::pin(async move {
+            match connect_stream(SocketAddr::new(*ip, port), timeout).await {
+                (probe, Some(stream)) => Ok((probe, stream)),
+                (probe, None) => Err(probe),
+            }
+        })
+    });
+    if addresses.is_empty() {
+        return Err(AddressProbe {
+            address: SocketAddr::new(std::net::Ipv4Addr::UNSPECIFIED.into(), port),
+            state: PortState::Error,
+            connect_ms: 0,
+            error: Some("no address to connect to".into()),
+        });
     }
+    futures_util::future::select_ok(attempts)
+        .await
+        .map(|(found, _rest)| found)
 }
 
 fn classify_error(e: &io::Error) -> (PortState, Option<String>) {

@@ -2,6 +2,11 @@
 //! endpoints a migration needs. `preflight demo` and the tests run against
 //! them. Everything here binds to loopback only and stops when dropped.
 
+pub mod certs;
 pub mod dns;
+pub mod http;
+pub mod misbehaving;
+pub mod octopus;
 pub mod proxy;
 pub mod tcp;
+pub mod tls;

@@ -14,13 +14,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
-/// Largest request head (request line and headers) the proxy reads.
-const MAX_HEAD: usize = 16 * 1024;
+use super::http::{Head, HeadError, read_head, respond};
+
 /// How long a client has to send its request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the proxy waits to connect to the target.
@@ -120,23 +120,6 @@ impl Drop for HttpProxy {
     }
 }
 
-/// A parsed request head and whatever the client sent after it.
-struct Head {
-    method: String,
-    target: String,
-    headers: Vec<(String, String)>,
-    rest: Vec<u8>,
-}
-
-impl Head {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
 async fn handle(
     mut client: TcpStream,
     options: &ProxyOptions,
@@ -222,55 +205,6 @@ async fn handle(
     Ok(())
 }
 
-enum HeadError {
-    TooLarge,
-    Malformed,
-    Io(io::Error),
-}
-
-/// Reads up to the blank line ending the head, never more than `MAX_HEAD` bytes of head.
-async fn read_head(stream: &mut TcpStream) -> Result<Head, HeadError> {
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 2048];
-    let end = loop {
-        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i;
-        }
-        if buf.len() > MAX_HEAD {
-            return Err(HeadError::TooLarge);
-        }
-        let n = stream.read(&mut chunk).await.map_err(HeadError::Io)?;
-        if n == 0 {
-            return Err(HeadError::Malformed);
-        }
-        buf.extend_from_slice(&chunk[..n]);
-    };
-    if end > MAX_HEAD {
-        return Err(HeadError::TooLarge);
-    }
-    let text = std::str::from_utf8(&buf[..end]).map_err(|_| HeadError::Malformed)?;
-    let mut lines = text.split("\r\n");
-    let mut parts = lines.next().unwrap_or_default().split(' ');
-    let (Some(method), Some(target), Some(version)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(HeadError::Malformed);
-    };
-    if !version.starts_with("HTTP/1.") || method.is_empty() || target.is_empty() {
-        return Err(HeadError::Malformed);
-    }
-    let mut headers = Vec::new();
-    for line in lines {
-        let (name, value) = line.split_once(':').ok_or(HeadError::Malformed)?;
-        headers.push((name.trim().to_string(), value.trim().to_string()));
-    }
-    Ok(Head {
-        method: method.to_string(),
-        target: target.to_string(),
-        headers,
-        rest: buf[end + 4..].to_vec(),
-    })
-}
-
 /// Host, port and (for plain HTTP) the origin-form path the request is for.
 fn destination(head: &Head) -> Option<(String, u16, String)> {
     if head.method.eq_ignore_ascii_case("CONNECT") {
@@ -333,26 +267,6 @@ fn basic_matches(header: &str, user: &str, pass: &str) -> bool {
     base64::engine::general_purpose::STANDARD
         .decode(token.trim())
         .is_ok_and(|d| d == format!("{user}:{pass}").as_bytes())
-}
-
-async fn respond(
-    stream: &mut TcpStream,
-    status: u16,
-    text: &str,
-    extra: &[&str],
-) -> io::Result<()> {
-    let body = format!("preflight lab proxy: {status} {text}\n");
-    let mut out = format!("HTTP/1.1 {status} {text}\r\n");
-    for h in extra {
-        out.push_str(h);
-        out.push_str("\r\n");
-    }
-    out.push_str(&format!(
-        "Content-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    ));
-    stream.write_all(out.as_bytes()).await?;
-    stream.shutdown().await
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 mod dns;
 mod tcp;
+mod tls;
 
 use anyhow::Result;
 
@@ -13,5 +14,6 @@ pub fn check(cmd: CheckCommand) -> Result<i32> {
     match cmd {
         CheckCommand::Tcp(args) => tcp::tcp(args),
         CheckCommand::Dns(args) => dns::dns(args),
+        CheckCommand::Tls(args) => tls::tls(args),
     }
 }

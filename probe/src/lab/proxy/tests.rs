@@ -1,4 +1,7 @@
+use tokio::io::AsyncReadExt;
+
 use super::*;
+use crate::lab::http::MAX_HEAD;
 
 /// A loopback server that answers each connection with `reply` after reading
 /// what the client sent (up to a blank line or close), and keeps that request.

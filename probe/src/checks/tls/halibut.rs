@@ -1,0 +1,125 @@
+//! Halibut identification without credentials: after the TLS handshake a
+//! plain HTTP `GET` makes a Halibut endpoint answer `HTTP/1.0 200 OK` and a
+//! page naming what it is. Anything else (a proxy's page, a web server, a
+//! reset) is "not Halibut", reported with the first line of what answered.
+
+use serde::Serialize;
+
+/// Who answered the `GET`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HalibutRole {
+    /// "Octopus Server configured successfully": a server's polling endpoint.
+    Server,
+    /// "Octopus Tentacle configured successfully": a listening Tentacle.
+    Tentacle,
+    /// Not a Halibut endpoint.
+    None,
+}
+
+impl HalibutRole {
+    /// As a person reads it in a reason.
+    pub fn describe(self) -> &'static str {
+        match self {
+            HalibutRole::Server => "an Octopus Server polling endpoint (Halibut)",
+            HalibutRole::Tentacle => "a listening Tentacle (Halibut)",
+            HalibutRole::None => "not a Halibut endpoint",
+        }
+    }
+}
+
+/// The most of an answer that is read.
+pub const MAX_ANSWER: usize = 64 * 1024;
+
+const SERVER_MARK: &str = "Octopus Server configured successfully";
+const TENTACLE_MARK: &str = "Octopus Tentacle configured successfully";
+
+/// The request sent after the handshake.
+pub fn request(host: &str) -> Vec<u8> {
+    format!(
+        "GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: preflight\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+/// Who answered, judged from the bytes read so far.
+pub fn identify(answer: &[u8]) -> HalibutRole {
+    let text = String::from_utf8_lossy(answer);
+    if text.contains(SERVER_MARK) {
+        HalibutRole::Server
+    } else if text.contains(TENTACLE_MARK) {
+        HalibutRole::Tentacle
+    } else {
+        HalibutRole::None
+    }
+}
+
+/// The first line of an answer, printable and at most 120 characters; `None` when empty.
+pub fn first_line(answer: &[u8]) -> Option<String> {
+    let end = answer
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(answer.len());
+    let line = answer[..end].strip_suffix(b"\r").unwrap_or(&answer[..end]);
+    if line.is_empty() {
+        return None;
+    }
+    Some(printable(line, 120))
+}
+
+/// Bytes as text a report can hold: control characters and invalid UTF-8
+/// shown as `\xNN`, cut at `max` characters with `…`.
+pub fn printable(bytes: &[u8], max: usize) -> String {
+    let mut out = String::new();
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                out.push_str(&format!("\\x{:02X}", c as u32 & 0xFF));
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    if out.chars().count() > max {
+        out = out.chars().take(max).collect();
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::tls::{Welcome, welcome_page};
+
+    #[test]
+    fn welcome_pages_identify_server_and_tentacle() {
+        let server = welcome_page(Welcome::Server);
+        assert_eq!(identify(&server), HalibutRole::Server);
+        assert_eq!(first_line(&server).as_deref(), Some("HTTP/1.0 200 OK"));
+        assert_eq!(
+            identify(&welcome_page(Welcome::Tentacle)),
+            HalibutRole::Tentacle
+        );
+    }
+
+    #[test]
+    fn anything_else_is_not_halibut() {
+        let proxy = b"HTTP/1.1 403 Forbidden\r\nServer: squid\r\n\r\n<html>Access Denied</html>";
+        assert_eq!(identify(proxy), HalibutRole::None);
+        assert_eq!(first_line(proxy).as_deref(), Some("HTTP/1.1 403 Forbidden"));
+        assert_eq!(identify(b""), HalibutRole::None);
+        assert_eq!(first_line(b""), None);
+        assert_eq!(first_line(b"\r\n"), None);
+    }
+
+    #[test]
+    fn printable_escapes_controls_and_cuts() {
+        assert_eq!(printable(b"SSH-2.0\r\n", 80), "SSH-2.0\\x0D\\x0A");
+        assert_eq!(printable(&[0x16, 0x03, 0xff], 80), "\\x16\\x03\\xFF");
+        assert_eq!(printable(b"abcdef", 3), "abc…");
+    }
+}

@@ -1,0 +1,100 @@
+//! A fake Octopus web portal for the API check: `GET /api` answers the
+//! version a real server reports, and
+//! `GET /api/configuration/certificates/certificate-global` answers the
+//! server certificate's thumbprint, with the right `X-Octopus-ApiKey` only.
+//! It serves HTTPS with a certificate for 127.0.0.1 issued by a lab root CA,
+//! which clients trust through a `ca_file`.
+
+use std::io;
+use std::sync::Arc;
+
+use super::certs::{LAB_ROOT_CA_CN, LabCa};
+use super::http::{Head, response};
+use super::tls::{Close, ServerOptions, TlsServer};
+use crate::thumbprint::Thumbprint;
+
+/// What the fake server reports.
+#[derive(Debug, Clone)]
+pub struct OctopusApiOptions {
+    /// `Version` in `/api` (`2020.6.4671`, `2024.3.12741`).
+    pub version: String,
+    /// The thumbprint `certificate-global` reports.
+    pub thumbprint: Thumbprint,
+    /// The API key `certificate-global` requires.
+    pub api_key: String,
+}
+
+/// A running fake Octopus portal; it stops when dropped.
+#[derive(Debug)]
+pub struct OctopusApi {
+    pub server: TlsServer,
+    /// The lab root CA that issued its certificate.
+    pub ca: LabCa,
+}
+
+impl OctopusApi {
+    /// Starts the portal on 127.0.0.1.
+    pub async fn start(options: OctopusApiOptions) -> io::Result<Self> {
+        let ca = LabCa::new(LAB_ROOT_CA_CN).map_err(io::Error::other)?;
+        let identity = ca
+            .issue("127.0.0.1", &["127.0.0.1", "localhost"])
+            .map_err(io::Error::other)?;
+        let options = Arc::new(options);
+        let server = TlsServer::start(
+            identity,
+            ServerOptions {
+                close: Close::Notify,
+                ..ServerOptions::default()
+            },
+            Arc::new(move |head: &Head| answer(head, &options)),
+        )
+        .await?;
+        Ok(OctopusApi { server, ca })
+    }
+
+    /// `https://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("https://{}", self.server.addr)
+    }
+}
+
+fn answer(head: &Head, options: &OctopusApiOptions) -> Vec<u8> {
+    let json = "application/json; charset=utf-8";
+    let path = head.target.split('?').next().unwrap_or_default();
+    match (head.method.as_str(), path.trim_end_matches('/')) {
+        ("GET", "/api") => {
+            let body = serde_json::json!({
+                "Application": "Octopus Deploy",
+                "Version": options.version,
+                "ApiVersion": "3.0.0",
+                "InstallationId": "00000000-0000-0000-0000-00000000lab1",
+                "Links": {
+                    "Self": "/api",
+                    "CertificateConfiguration": "/api/configuration/certificates{/id}{?skip,take}"
+                }
+            });
+            response(200, "OK", &[], json, &body.to_string())
+        }
+        ("GET", "/api/configuration/certificates/certificate-global") => {
+            if head.header("x-octopus-apikey") != Some(options.api_key.as_str()) {
+                let body = serde_json::json!({
+                    "ErrorMessage": "You must be logged in to perform this action. Please provide a valid API key or log in again."
+                });
+                return response(401, "Unauthorized", &[], json, &body.to_string());
+            }
+            let body = serde_json::json!({
+                "Id": "certificate-global",
+                "Name": "Octopus Portal",
+                "Thumbprint": options.thumbprint.as_str(),
+            });
+            response(200, "OK", &[], json, &body.to_string())
+        }
+        _ => response(
+            404,
+            "Not Found",
+            &[],
+            json,
+            r#"{"ErrorMessage":"The resource you requested was not found."}"#,
+        ),
+    }
+}
