@@ -5,5 +5,5 @@
 pub mod dns;
 pub mod local;
 pub mod tcp;
-pub mod worker;
 pub mod tls;
+pub mod worker;
