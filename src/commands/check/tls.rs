@@ -2,7 +2,7 @@
 
 use anyhow::{Result, anyhow};
 use probe::checks::tls::{Expected, TlsSpec};
-use probe::tunnel::ProxyRoute;
+use probe::tunnel::{ProxyAuth, ProxyRoute};
 use probe::{CheckSpec, PlannedCheck};
 use report::{CheckId, Severity};
 
@@ -20,10 +20,17 @@ pub fn tls(args: CheckTlsArgs) -> Result<i32> {
     spec.sni = args.sni;
     spec.thumbprint = args.thumbprint;
     spec.cloud |= args.cloud;
+    let mut secrets = Vec::new();
     if let Some(url) = &args.proxy {
         let mut route = ProxyRoute::parse(url).map_err(|e| anyhow!("--proxy: {e}"))?;
+        // The password is redacted from every output; a user name is not a secret
+        // (and redacting one like "tentacle" would garble the report).
+        if let ProxyAuth::Inline { password, .. } = &route.auth {
+            secrets.push(password.clone());
+        }
         if let (Some(user), Some(pass)) = (&args.proxy_user_env, &args.proxy_password_env) {
             route = route.with_env_credentials(user, pass);
+            secrets.extend(output::secret_values(std::slice::from_ref(pass)));
         }
         spec.proxy = Some(route);
     }
@@ -46,6 +53,7 @@ pub fn tls(args: CheckTlsArgs) -> Result<i32> {
         waivers: Vec::new(),
         timeout: args.timeout.get(),
         concurrency: 1,
+        secrets,
     };
     let finished = output::run_checks(&[check], &settings)?;
     output::emit(&finished, &args.output)
