@@ -111,6 +111,29 @@ fn listen_prints_port_and_thumbprint_answers_and_stops_by_itself() {
 
     // Each connection is logged with its source address.
     let logged = next_log_line(&listener.lines);
+
+    // From the server's side, `check tls` sees the stand-in and its thumbprint:
+    // the path works (a warning, exit 0), the Tentacle is not there yet.
+    let out = run(&[
+        "check",
+        "tls",
+        &target,
+        "--expect",
+        "tentacle",
+        "--thumbprint",
+        &listener.thumbprint,
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let result = &report["results"][0];
+    assert_eq!(out.status.code(), Some(0), "{result}");
+    assert_eq!(result["status"], "warn", "{result}");
+    assert_eq!(result["evidence"]["standin"], true, "{result}");
+    assert_eq!(
+        result["evidence"]["thumbprint_sha1"],
+        listener.thumbprint.as_str()
+    );
     assert!(logged.contains(" 127.0.0.1:"), "{logged}");
 
     assert_eq!(wait_exit(&mut listener.child, Duration::from_secs(20)), 0);

@@ -315,6 +315,16 @@ fn role(ev: &TlsEvidence, spec: &TlsSpec, _origin: &str) -> Option<Finding> {
     if fits {
         return None;
     }
+    if ev.standin && spec.expected != Expected::Server {
+        return Some(finding(
+            Status::Warn,
+            "a preflight stand-in listener answered, not a Tentacle: the path through the firewall works, the Tentacle is not installed yet".into(),
+            Some(format!(
+                "install the Tentacle on {} (stop `preflight listen` first) and run the check again",
+                ep.host
+            )),
+        ));
+    }
     let answer = ev.halibut_answer.as_deref().unwrap_or("nothing");
     let (reason, remedy) = match found {
         HalibutRole::None => (

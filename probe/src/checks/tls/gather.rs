@@ -287,6 +287,7 @@ async fn ask_halibut(
     }
     ev.halibut = Some(halibut::identify(&answer));
     ev.halibut_answer = halibut::first_line(&answer);
+    ev.standin = halibut::is_standin(&answer);
     if ev.error.is_none() {
         ev.error = problem;
     }

@@ -54,6 +54,11 @@ pub fn identify(answer: &[u8]) -> HalibutRole {
     }
 }
 
+/// Whether `preflight listen` (a stand-in for a Tentacle not installed yet) answered.
+pub fn is_standin(answer: &[u8]) -> bool {
+    String::from_utf8_lossy(answer).contains(crate::standin::STANDIN_MARK)
+}
+
 /// The first line of an answer, printable and at most 120 characters; `None` when empty.
 pub fn first_line(answer: &[u8]) -> Option<String> {
     let end = answer
@@ -112,8 +117,16 @@ mod tests {
         assert_eq!(identify(proxy), HalibutRole::None);
         assert_eq!(first_line(proxy).as_deref(), Some("HTTP/1.1 403 Forbidden"));
         assert_eq!(identify(b""), HalibutRole::None);
+        assert!(!is_standin(proxy));
         assert_eq!(first_line(b""), None);
         assert_eq!(first_line(b"\r\n"), None);
+    }
+
+    #[test]
+    fn the_stand_in_listener_is_recognised_and_is_not_halibut() {
+        let page = crate::standin::page();
+        assert!(is_standin(&page));
+        assert_eq!(identify(&page), HalibutRole::None);
     }
 
     #[test]

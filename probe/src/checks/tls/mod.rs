@@ -185,6 +185,9 @@ pub struct TlsEvidence {
     /// The first line of that answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub halibut_answer: Option<String>,
+    /// `preflight listen` answered: a stand-in holding a future Tentacle's port.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub standin: bool,
     /// The step that failed, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<Failure>,

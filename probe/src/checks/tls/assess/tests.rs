@@ -397,3 +397,29 @@ fn evidence_has_the_documented_keys() {
     }
     assert!(v["chain"][0].get("not_after_unix").is_none());
 }
+
+#[test]
+fn a_stand_in_listener_is_a_warning_where_a_tentacle_belongs() {
+    let mut ev = server_evidence();
+    ev.halibut = Some(HalibutRole::None);
+    ev.halibut_answer = Some("HTTP/1.0 200 OK".into());
+    ev.standin = true;
+    ev.chain[0] = cert(
+        "CN=preflight stand-in",
+        "CN=preflight stand-in",
+        true,
+        "ecdsa-with-SHA256",
+    );
+    let o = assess(&ev, &spec(Expected::Tentacle), "east");
+    assert_eq!(o.status, Status::Warn, "{}", o.reason);
+    assert!(o.reason.contains("stand-in"), "{}", o.reason);
+    assert_eq!(
+        assess(&ev, &spec(Expected::Halibut), "east").status,
+        Status::Warn
+    );
+    assert_eq!(
+        assess(&ev, &spec(Expected::Server), "east").status,
+        Status::Fail
+    );
+    assert_eq!(o.evidence["standin"], true);
+}
