@@ -398,3 +398,100 @@ fn merge_and_diff_name_a_corrupt_report_by_line_and_column() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The TLS family through an authenticating proxy, with the password in the
+/// proxy URL and in an environment variable, right and wrong: the password
+/// reaches no format on standard output and no file of `--out`.
+#[test]
+fn proxy_passwords_of_a_tls_check_reach_no_output() {
+    use crate::support::{LabRuntime, run_with_env};
+    use probe::lab::proxy::{HttpProxy, ProxyOptions};
+    use probe::lab::tls::TlsServer;
+
+    const PASSWORD: &str = "Sup3r-s3cret-9Q";
+    let dir = temp_dir("tls-secrets");
+    let lab = LabRuntime::new();
+    let server = lab.start(TlsServer::octopus_server());
+    let proxy = lab.start(HttpProxy::start(ProxyOptions {
+        credentials: Some(("tentacle".into(), PASSWORD.into())),
+        ..ProxyOptions::default()
+    }));
+    let inline = proxy
+        .url()
+        .replacen("://", &format!("://tentacle:{PASSWORD}@"), 1);
+    let wrong_inline = proxy
+        .url()
+        .replacen("://", "://tentacle:Wrong-Pa55word@", 1);
+    let target = server.addr.to_string();
+    let plain = proxy.url();
+    // (proxy arguments, environment)
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>);
+    let cases: [Case; 3] = [
+        (vec!["--proxy", &inline], vec![]),
+        (vec!["--proxy", &wrong_inline], vec![]),
+        (
+            vec![
+                "--proxy",
+                &plain,
+                "--proxy-user-env",
+                "LAB_PROXY_USER",
+                "--proxy-password-env",
+                "LAB_PROXY_PASSWORD",
+            ],
+            vec![
+                ("LAB_PROXY_USER", "tentacle"),
+                ("LAB_PROXY_PASSWORD", PASSWORD),
+            ],
+        ),
+    ];
+    let mut checked = 0;
+    for (i, (proxy_args, env)) in cases.iter().enumerate() {
+        let out_dir = dir.join(format!("case{i}"));
+        for format in ["table", "json", "md", "html", "junit"] {
+            let mut args = vec![
+                "check",
+                "tls",
+                target.as_str(),
+                "--format",
+                format,
+                "--out",
+                arg(&out_dir),
+            ];
+            args.extend(proxy_args.iter().copied());
+            let out = run_with_env(&args, env);
+            assert!(
+                matches!(out.status.code(), Some(0 | 1)),
+                "{args:?}: {}",
+                stderr(&out)
+            );
+            let text = format!("{}{}", stdout(&out), stderr(&out));
+            for secret in [PASSWORD, "Wrong-Pa55word"] {
+                assert!(
+                    !text.contains(secret),
+                    "{secret} leaked into {format} ({args:?}):\n{text}"
+                );
+            }
+            for file in [
+                "report.json",
+                "report.md",
+                "report.html",
+                "report.junit.xml",
+            ] {
+                let text = std::fs::read_to_string(out_dir.join(file)).unwrap();
+                for secret in [PASSWORD, "Wrong-Pa55word"] {
+                    assert!(
+                        !text.contains(secret),
+                        "{secret} leaked into {file} ({args:?}):\n{text}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 60);
+    assert!(
+        proxy.requests().iter().any(|r| r.authenticated),
+        "the right password was used, so the test went through the proxy"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
