@@ -163,6 +163,8 @@ pub enum CheckCommand {
     Dns(CheckDnsArgs),
     /// TLS handshake and Halibut identity of HOST:PORT: thumbprint, chain, server or Tentacle.
     Tls(CheckTlsArgs),
+    /// Prove a package feed answers its own protocol, directly or through a proxy.
+    Feed(CheckFeedArgs),
 }
 
 /// How results are printed on standard output.
@@ -233,6 +235,10 @@ pub struct RunArgs {
     /// Checks in flight at once; overrides the plan's default (256).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub concurrency: Option<u32>,
+    /// Also trust the CA certificates in this PEM file for HTTPS checks (feeds
+    /// without their own `ca_file`), besides the platform's roots.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -290,6 +296,41 @@ pub struct CheckDnsArgs {
     pub output: OutputArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct CheckFeedArgs {
+    /// The feed URL: a NuGet v3 index.json, a NuGet v2 feed root, a registry
+    /// (https://registry.example.com), a Helm repository, a maven-metadata.xml, or any URL.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// The protocol the feed speaks.
+    #[arg(long, value_enum)]
+    pub kind: FeedKindArg,
+    /// Reach the feed through this HTTP proxy (http://proxy.example.com:3128); implies --via proxy.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Which paths to probe; default: proxy with --proxy, else direct. `proxy` without
+    /// --proxy uses HTTPS_PROXY / HTTP_PROXY / NO_PROXY.
+    #[arg(long, value_enum)]
+    pub via: Option<ViaArg>,
+    /// Environment variable holding the feed user name (with --password-env).
+    #[arg(long, value_name = "VAR", requires = "password_env")]
+    pub user_env: Option<String>,
+    /// Environment variable holding the feed password or API key (with --user-env).
+    #[arg(long, value_name = "VAR", requires = "user_env")]
+    pub password_env: Option<String>,
+    /// Environment variable holding a bearer token (instead of --user-env/--password-env).
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["user_env", "password_env"])]
+    pub token_env: Option<String>,
+    /// For --kind http: the status the URL must answer.
+    #[arg(long, value_name = "STATUS", default_value_t = 200,
+          value_parser = clap::value_parser!(u16).range(100..=599))]
+    pub expect_status: u16,
+    #[command(flatten)]
+    pub http: HttpArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 /// How expected addresses compare with an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MatchArg {
@@ -343,6 +384,53 @@ pub enum TlsExpectArg {
     Halibut,
     /// Any TLS service (the web portal): Halibut is reported, not required.
     Tls,
+}
+
+/// Options of every check that speaks TLS or HTTP.
+#[derive(Debug, Clone, Args)]
+pub struct HttpArgs {
+    /// Also trust the CA certificates in this PEM file (besides the platform's roots,
+    /// or SSL_CERT_FILE / SSL_CERT_DIR when set).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Per-operation timeout (connect, each request), with a unit.
+    #[arg(long, default_value = "3s", value_name = "DURATION")]
+    pub timeout: PlanDuration,
+}
+
+/// The feed protocols `check feed` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FeedKindArg {
+    #[value(name = "nuget-v3")]
+    NugetV3,
+    #[value(name = "nuget-v2")]
+    NugetV2,
+    Docker,
+    Helm,
+    Maven,
+    Http,
+}
+
+impl From<FeedKindArg> for probe::checks::feed::FeedKind {
+    fn from(k: FeedKindArg) -> Self {
+        use probe::checks::feed::FeedKind;
+        match k {
+            FeedKindArg::NugetV3 => FeedKind::NugetV3,
+            FeedKindArg::NugetV2 => FeedKind::NugetV2,
+            FeedKindArg::Docker => FeedKind::Docker,
+            FeedKindArg::Helm => FeedKind::Helm,
+            FeedKindArg::Maven => FeedKind::Maven,
+            FeedKindArg::Http => FeedKind::Http,
+        }
+    }
+}
+
+/// Which paths a feed is probed over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ViaArg {
+    Direct,
+    Proxy,
+    Both,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

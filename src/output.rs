@@ -25,6 +25,8 @@ pub struct RunSettings {
     pub waivers: Vec<PlanWaiver>,
     pub timeout: Duration,
     pub concurrency: usize,
+    /// Extra trusted CA certificates for HTTPS checks (`--ca-file`).
+    pub ca_file: Option<std::path::PathBuf>,
     /// Values of the plan's secret environment variables: redacted from every output.
     pub secrets: Vec<String>,
 }
@@ -77,7 +79,9 @@ pub async fn run_checks_async_with_resolvers(
     } else {
         format!("data center {}", settings.datacenter)
     };
-    let ctx = Context::new(settings.timeout, origin).with_resolvers(resolvers);
+    let ctx = Context::new(settings.timeout, origin)
+        .with_resolvers(resolvers)
+        .with_ca_file(settings.ca_file.clone());
     let progress = progress_bar(checks.len() as u64);
     let cancel = async {
         if tokio::signal::ctrl_c().await.is_err() {

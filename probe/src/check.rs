@@ -1,6 +1,7 @@
 //! What the runner executes: a planned check (id, title, severity and a
 //! family-specific spec) and the outcome a family's assessment returns.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use report::{CheckId, Family, Severity, Status};
@@ -42,6 +43,7 @@ pub enum CheckSpec {
     Dns(checks::dns::DnsSpec),
     /// TLS identity and Halibut role of an endpoint.
     Tls(checks::tls::TlsSpec),
+    Feed(Box<checks::feed::FeedSpec>),
 }
 
 impl CheckSpec {
@@ -52,6 +54,7 @@ impl CheckSpec {
             CheckSpec::TentacleTrust(_) | CheckSpec::Finding(_) => Family::Local,
             CheckSpec::Dns(_) => Family::Dns,
             CheckSpec::Tls(_) => Family::Tls,
+            CheckSpec::Feed(_) => Family::Feed,
         }
     }
 }
@@ -97,6 +100,8 @@ pub struct Context {
     pub timeout: Duration,
     /// Where the checks run from, for remediation text ("from data center east").
     pub origin: String,
+    /// Extra trusted CA certificates (PEM) for HTTPS checks (`--ca-file`).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Context {
@@ -105,12 +110,19 @@ impl Context {
             resolvers: Resolvers::system(timeout),
             timeout,
             origin: origin.into(),
+            ca_file: None,
         }
     }
 
     /// Resolves names with these resolvers (in this order) instead of the system configuration.
     pub fn with_resolvers(mut self, resolvers: &[ResolverSpec]) -> Self {
         self.resolvers = Resolvers::new(resolvers, self.timeout);
+        self
+    }
+
+    /// Trusts the CA certificates in this PEM file too (besides the platform's roots).
+    pub fn with_ca_file(mut self, ca_file: Option<PathBuf>) -> Self {
+        self.ca_file = ca_file;
         self
     }
 }

@@ -100,6 +100,10 @@ async fn dispatch(spec: &CheckSpec, ctx: &Context) -> Outcome {
             let evidence = checks::tls::gather(ctx, tls).await;
             checks::tls::assess(&evidence, tls, &ctx.origin)
         }
+        CheckSpec::Feed(feed) => {
+            let evidence = checks::feed::gather(ctx, feed).await;
+            checks::feed::assess(&evidence, feed, &ctx.origin)
+        }
     }
 }
 

@@ -192,6 +192,7 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
                 .map_or(probe::runner::DEFAULT_TIMEOUT, |d| d.get()),
             concurrency: probe::runner::DEFAULT_CONCURRENCY,
             secrets: output::secret_values(&plan.secret_env_vars()),
+            ca_file: None,
         };
         let finished =
             output::run_checks_async_with_resolvers(checks, &settings, &plan.resolvers_for(dc))

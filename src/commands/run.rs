@@ -70,6 +70,7 @@ pub fn run(args: RunArgs) -> Result<i32> {
         secrets: output::secret_values(
             &plan.as_ref().map(Plan::secret_env_vars).unwrap_or_default(),
         ),
+        ca_file: args.ca_file.clone(),
     };
     let resolvers = plan
         .as_ref()

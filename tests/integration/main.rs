@@ -5,6 +5,7 @@
 mod cli;
 mod demo;
 mod dns;
+mod feeds;
 mod firewall;
 mod listen;
 mod output;

@@ -3,6 +3,7 @@
 //! expectation to an `Outcome`.
 
 pub mod dns;
+pub mod feed;
 pub mod local;
 pub mod tcp;
 pub mod tls;

@@ -4,9 +4,11 @@
 
 pub mod certs;
 pub mod dns;
+pub mod feeds;
 pub mod http;
 pub mod misbehaving;
 pub mod octopus;
 pub mod proxy;
 pub mod tcp;
 pub mod tls;
+pub mod web;

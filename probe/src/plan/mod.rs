@@ -3,11 +3,13 @@
 //! and column and what was expected.
 
 mod dns;
+mod feeds;
 pub mod spec;
 pub mod tentacles;
 pub mod workers;
 
 pub use dns::dns_name;
+pub use feeds::new_server_is_cloud;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -122,6 +124,8 @@ impl Plan {
         }
         dns::validate(&spec, &at)?;
 
+        feeds::validate(&spec).map_err(|(span, message)| at(span, message))?;
+
         let mut checks = BTreeMap::new();
         let mut dc_order = Vec::new();
         let mut all_ids = HashSet::new();
@@ -219,7 +223,7 @@ impl Plan {
     /// keys, feed passwords, proxy credentials). Their values are redacted
     /// from every output. Families that name a variable add it here.
     pub fn secret_env_vars(&self) -> Vec<String> {
-        Vec::new()
+        feeds::secret_env_vars(&self.spec)
     }
 
     /// The new server's identity when the plan names its thumbprint: what
@@ -317,6 +321,7 @@ fn compile_datacenter(plan: &PlanSpec, dc: &spec::DatacenterSpec) -> Vec<Planned
             ));
         }
     }
+    out.extend(feeds::feed_checks(plan, dc_name));
     out
 }
 

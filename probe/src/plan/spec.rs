@@ -4,6 +4,7 @@
 //! prints; a test keeps the two in step.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -11,6 +12,7 @@ use toml::Spanned;
 use report::Severity;
 
 use crate::checks::dns::AddressMatch;
+use crate::checks::feed::{FeedKind, Via};
 use crate::duration::PlanDuration;
 use crate::endpoint::Endpoint;
 use crate::resolve::ResolverSpec;
@@ -31,6 +33,10 @@ pub struct PlanSpec {
     pub dns: DnsSettingsSpec,
     #[serde(default, rename = "datacenter")]
     pub datacenters: Vec<DatacenterSpec>,
+    /// `[proxy]`: the HTTP proxy feeds are reached through.
+    pub proxy: Option<ProxySpec>,
+    #[serde(default, rename = "feed")]
+    pub feeds: Vec<FeedPlanSpec>,
     #[serde(default, rename = "waive")]
     pub waivers: Vec<WaiverSpec>,
 }
@@ -217,6 +223,49 @@ pub struct TrustSpec {
 pub enum TrustStyle {
     Listening,
     Polling,
+}
+
+/// `[proxy]`: the HTTP proxy Tentacles and workers use; credentials by environment variable.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxySpec {
+    /// `http://proxy.example.com:3128`.
+    pub url: Spanned<String>,
+    pub username_env: Option<String>,
+    pub password_env: Option<String>,
+    /// Hosts reached without the proxy (`example.com` covers its subdomains; IPs and CIDR blocks too).
+    #[serde(default)]
+    pub no_proxy: Vec<String>,
+}
+
+/// `[[feed]]`: a package feed deployments pull from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedPlanSpec {
+    /// Part of the check id `dc.<dc>.feed.<name>`.
+    pub name: Spanned<String>,
+    pub kind: FeedKind,
+    pub url: Spanned<String>,
+    /// Environment variables holding basic credentials (user name and password or API key).
+    pub username_env: Option<String>,
+    pub password_env: Option<String>,
+    /// Environment variable holding a bearer token (instead of username/password).
+    pub token_env: Option<String>,
+    #[serde(default)]
+    pub via: Via,
+    /// The Octopus server itself fetches from this feed (not only Tentacles and workers).
+    #[serde(default)]
+    pub server_side: bool,
+    /// For `kind = "http"`: the status the URL must answer (default 200).
+    pub expect_status: Option<Spanned<u16>>,
+    /// Extra trusted CA certificates (PEM) for this feed.
+    pub ca_file: Option<PathBuf>,
+    /// Only these data centers check the feed (default: every one).
+    pub datacenters: Option<Spanned<Vec<String>>>,
+    #[serde(default = "blocker")]
+    pub severity: Severity,
+    /// What the feed is for, shown as the check's title.
+    pub purpose: Option<String>,
 }
 
 /// `[[waive]]`: a known failure accepted for this migration.

@@ -32,7 +32,15 @@ fn the_template_is_a_valid_plan_with_stable_ids() {
             "dc.east.worker.east-workers.k8s-example-com-6443",
             "dc.east.worker.east-workers.new-server-polling",
             "dc.east.tentacle.app02-tentacle.tcp.octopus-example-com-10943",
+            "dc.east.feed.nuget",
+            "dc.east.feed.registry",
+            "dc.east.feed.charts",
+            "dc.east.feed.artifacts",
         ]
+    );
+    assert_eq!(
+        plan.secret_env_vars(),
+        ["NUGET_API_KEY", "PROXY_PASSWORD", "REGISTRY_TOKEN"]
     );
     let west = plan.checks_for("west").unwrap();
     let tentacle = west
@@ -448,5 +456,83 @@ mod dns {
             parse("version = 1\n[old_server]\nurl = \"https://a.example.com\"\nrepointed = true\n")
                 .unwrap_err();
         assert!(err.message.contains("needs a [new_server]"), "{err}");
+    }
+}
+
+#[test]
+fn feeds_compile_per_data_center_with_the_plan_proxy_and_cloud() {
+    let plan = parse(TEMPLATE).unwrap();
+    let west: Vec<&str> = plan
+        .checks_for("west")
+        .unwrap()
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert!(!west.contains(&"dc.west.feed.charts"), "{west:?}");
+    assert!(west.contains(&"dc.west.feed.nuget"), "{west:?}");
+    let nuget = plan
+        .checks_for("east")
+        .unwrap()
+        .iter()
+        .find(|c| c.id.as_str() == "dc.east.feed.nuget")
+        .unwrap();
+    let CheckSpec::Feed(feed) = &nuget.spec else {
+        panic!("{:?}", nuget.spec)
+    };
+    assert!(
+        feed.server_side && feed.cloud,
+        "acme.octopus.app is Octopus Cloud"
+    );
+    assert_eq!(feed.via, crate::checks::feed::Via::Both);
+    let (proxy, _) = feed.proxy.as_ref().unwrap();
+    assert_eq!(proxy.url, "http://proxy.example.com:3128");
+    assert_eq!(proxy.no_proxy, ["intranet.example.com", "10.0.0.0/8"]);
+}
+
+#[test]
+fn bad_feeds_are_errors_with_locations() {
+    let base = "version = 1\n[[datacenter]]\nname = \"east\"\n";
+    let cases = [
+        (
+            "[[feed]]\nname = \"n\"\nkind = \"nuget-v4\"\nurl = \"https://x.example.com/\"\n",
+            (6, 8),
+            "unknown variant `nuget-v4`",
+        ),
+        (
+            "[[feed]]\nname = \"n\"\nkind = \"helm\"\nurl = \"ftp://x.example.com/\"\n",
+            (7, 7),
+            "expected an http(s) URL",
+        ),
+        (
+            "[[feed]]\nname = \"n\"\nkind = \"helm\"\nurl = \"https://u:pw@x.example.com/\"\n",
+            (7, 7),
+            "credentials belong in environment variables",
+        ),
+        (
+            "[[feed]]\nname = \"n\"\nkind = \"helm\"\nurl = \"https://x.example.com/\"\npassword_env = \"P\"\n",
+            (5, 8),
+            "expected both `username_env` and `password_env`",
+        ),
+        (
+            "[[feed]]\nname = \"n\"\nkind = \"helm\"\nurl = \"https://x.example.com/\"\nexpect_status = 204\n",
+            (8, 17),
+            "applies to kind = \"http\" only",
+        ),
+        (
+            "[[feed]]\nname = \"n\"\nkind = \"helm\"\nurl = \"https://x.example.com/\"\ndatacenters = [\"north\"]\n",
+            (8, 15),
+            "no such [[datacenter]]",
+        ),
+        (
+            "[proxy]\nurl = \"socks5://proxy.example.com:1080\"\n",
+            (5, 7),
+            "Tentacle proxies HTTP, not SOCKS",
+        ),
+    ];
+    for (extra, (line, column), needle) in cases {
+        let err = parse(&format!("{base}{extra}")).unwrap_err();
+        assert!(err.message.contains(needle), "{extra}: {err}");
+        assert_eq!((err.line, err.column), (line, column), "{extra}: {err}");
+        assert!(!err.message.contains(":pw@"), "{err}");
     }
 }

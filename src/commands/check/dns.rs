@@ -62,6 +62,7 @@ pub fn dns(args: CheckDnsArgs) -> Result<i32> {
         timeout: args.timeout.get(),
         concurrency: probe::runner::DEFAULT_CONCURRENCY,
         secrets: Vec::new(),
+        ca_file: None,
     };
     let finished = output::run_checks_with_resolvers(&checks, &settings, &args.resolvers)?;
     output::emit(&finished, &args.output)

@@ -3,6 +3,7 @@
 //! runner and output as `run`, so tables, JSON and exit codes are identical.
 
 mod dns;
+mod feed;
 mod tcp;
 mod tls;
 
@@ -15,5 +16,6 @@ pub fn check(cmd: CheckCommand) -> Result<i32> {
         CheckCommand::Tcp(args) => tcp::tcp(args),
         CheckCommand::Dns(args) => dns::dns(args),
         CheckCommand::Tls(args) => tls::tls(args),
+        CheckCommand::Feed(args) => feed::feed(args),
     }
 }

@@ -39,6 +39,7 @@ pub fn tcp(args: CheckTcpArgs) -> Result<i32> {
         timeout: args.timeout.get(),
         concurrency: probe::runner::DEFAULT_CONCURRENCY,
         secrets: Vec::new(),
+        ca_file: None,
     };
     let finished = output::run_checks(&checks, &settings)?;
     output::emit(&finished, &args.output)

@@ -54,6 +54,7 @@ pub fn tls(args: CheckTlsArgs) -> Result<i32> {
         timeout: args.timeout.get(),
         concurrency: 1,
         secrets,
+        ca_file: None,
     };
     let finished = output::run_checks(&[check], &settings)?;
     output::emit(&finished, &args.output)

@@ -1,0 +1,197 @@
+//! HTTP clients for checks that speak HTTP(S): reqwest over rustls with the
+//! `ring` provider, trusting the platform's roots (or `SSL_CERT_FILE` /
+//! `SSL_CERT_DIR` when set) plus an optional CA file, never following
+//! redirects by itself (callers follow and record them), and using exactly
+//! the proxy the caller chose (never one picked up silently from the
+//! environment).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use rustls::RootCertStore;
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+
+/// How to build one client.
+#[derive(Debug, Clone, Default)]
+pub struct HttpOptions {
+    /// Bounds the TCP connect, the proxy tunnel and the TLS handshake.
+    pub connect_timeout: Duration,
+    /// Extra trusted CA certificates (PEM), added to the platform's roots.
+    pub ca_file: Option<PathBuf>,
+    /// The proxy every request goes through; `None` means direct.
+    pub proxy: Option<ProxyAuth>,
+}
+
+/// A proxy URL and, when the plan names them, its credentials.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProxyAuth {
+    /// `http://proxy.example.com:3128`; may carry `user:password@` from an environment variable.
+    pub url: String,
+    /// Basic credentials for the proxy (from environment variables named in the plan).
+    pub basic: Option<(String, String)>,
+}
+
+// Never print the URL (it may carry a password) or the credentials.
+impl std::fmt::Debug for ProxyAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxyAuth")
+            .field("url", &crate::proxy::redact_url(&self.url))
+            .field("basic", &self.basic.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// Builds a client: rustls (ring) with platform roots plus `ca_file`, no
+/// automatic redirects, no proxy from the environment, only `options.proxy`.
+pub fn client(options: &HttpOptions) -> Result<reqwest::Client, String> {
+    let roots = root_store(options.ca_file.as_deref())?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("cannot configure TLS: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let mut builder = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(options.connect_timeout)
+        .user_agent(concat!("preflight/", env!("CARGO_PKG_VERSION")))
+        .no_proxy();
+    if let Some(proxy) = &options.proxy {
+        let mut p = reqwest::Proxy::all(proxy.url.as_str()).map_err(|e| {
+            format!(
+                "expected a proxy URL like http://proxy.example.com:3128, found `{}` ({e})",
+                crate::proxy::redact_url(&proxy.url)
+            )
+        })?;
+        if let Some((user, password)) = &proxy.basic {
+            p = p.basic_auth(user, password);
+        }
+        builder = builder.proxy(p);
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+}
+
+/// The platform's roots (read once per process) plus the certificates of `ca_file`.
+pub fn root_store(ca_file: Option<&Path>) -> Result<RootCertStore, String> {
+    let mut store = RootCertStore::empty();
+    for cert in platform_roots() {
+        // A platform root rustls cannot parse is skipped, as browsers do.
+        let _ = store.add(cert.clone());
+    }
+    if let Some(path) = ca_file {
+        let certs = read_ca_file(path)?;
+        for cert in certs {
+            store.add(cert).map_err(|e| {
+                format!(
+                    "{}: a certificate in this CA file is not usable as a root: {e}",
+                    path.display()
+                )
+            })?;
+        }
+    }
+    Ok(store)
+}
+
+/// Reads every PEM certificate in a CA file; an empty or unreadable file is an error.
+pub fn read_ca_file(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("{}: cannot read the CA file: {e}", path.display()))?;
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&bytes)
+        .collect::<Result<_, _>>()
+        .map_err(|e| {
+            format!(
+                "{}: expected PEM certificates (-----BEGIN CERTIFICATE-----), found unreadable PEM: {e}",
+                path.display()
+            )
+        })?;
+    if certs.is_empty() {
+        return Err(format!(
+            "{}: expected PEM certificates (-----BEGIN CERTIFICATE-----), found none",
+            path.display()
+        ));
+    }
+    Ok(certs)
+}
+
+/// The platform's trusted roots: the system store, or the files `SSL_CERT_FILE`
+/// / `SSL_CERT_DIR` name when they are set (rustls-native-certs reads those).
+fn platform_roots() -> &'static [CertificateDer<'static>] {
+    static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
+    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+}
+
+/// Reads a response body up to `cap` bytes; says whether more was left unread.
+pub async fn read_capped(
+    response: &mut reqwest::Response,
+    cap: usize,
+) -> Result<(Vec<u8>, bool), reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = cap - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok((body, true));
+        }
+        body.extend_from_slice(&chunk);
+        if body.len() == cap {
+            // Exactly at the cap: truncated only if anything follows.
+            let more = response.chunk().await?.is_some_and(|c| !c.is_empty());
+            return Ok((body, more));
+        }
+    }
+    Ok((body, false))
+}
+
+/// Describes a reqwest error with its causes, so "error sending request"
+/// says what actually failed (refused, timed out, certificate, tunnel).
+pub fn describe_error(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ca_file_errors_name_the_file_and_what_was_expected() {
+        let dir = std::env::temp_dir().join(format!("preflight-http-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let empty = dir.join("empty.pem");
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let e = read_ca_file(&empty).unwrap_err();
+        assert!(e.contains("empty.pem") && e.contains("found none"), "{e}");
+        let missing = dir.join("missing.pem");
+        let e = read_ca_file(&missing).unwrap_err();
+        assert!(e.contains("missing.pem: cannot read"), "{e}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn proxy_debug_output_hides_credentials() {
+        let p = ProxyAuth {
+            url: "http://alice:hunter2@proxy.example.com:3128".into(),
+            basic: Some(("bob".into(), "s3cret".into())),
+        };
+        let text = format!("{p:?}");
+        assert!(
+            !text.contains("hunter2") && !text.contains("s3cret"),
+            "{text}"
+        );
+        assert!(text.contains("proxy.example.com:3128"), "{text}");
+    }
+}

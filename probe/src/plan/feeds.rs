@@ -1,0 +1,217 @@
+//! `[proxy]` and `[[feed]]`: validated with their spans, then compiled into
+//! one feed check per data center that must reach the feed
+//! (`dc.<dc>.feed.<name>`).
+
+use std::ops::Range;
+
+use report::CheckId;
+
+use super::spec::{FeedPlanSpec, PlanSpec};
+use crate::check::{CheckSpec, PlannedCheck};
+use crate::checks::feed::{Credentials, FeedKind, FeedSpec, Via};
+use crate::proxy::{ProxyConfig, ProxySource};
+
+/// An error at a span of the plan.
+pub type SpannedError = (Option<Range<usize>>, String);
+
+/// Checks what serde cannot: URLs, credential pairs, data center names.
+pub fn validate(plan: &PlanSpec) -> Result<(), SpannedError> {
+    if let Some(proxy) = &plan.proxy {
+        let url = proxy.url.get_ref();
+        if !(url.starts_with("http://") || url.starts_with("https://"))
+            || url::Url::parse(url).is_err()
+        {
+            return Err((
+                Some(proxy.url.span()),
+                format!(
+                    "expected an http:// proxy URL like \"http://proxy.example.com:3128\" (Tentacle proxies HTTP, not SOCKS), found `{}`",
+                    crate::proxy::redact_url(url)
+                ),
+            ));
+        }
+        if proxy.username_env.is_some() != proxy.password_env.is_some() {
+            return Err((
+                Some(proxy.url.span()),
+                "expected both `username_env` and `password_env` in [proxy], or neither".into(),
+            ));
+        }
+    }
+    let dc_names: Vec<&String> = plan.datacenters.iter().map(|d| d.name.get_ref()).collect();
+    for feed in &plan.feeds {
+        let name = feed.name.get_ref();
+        if report::model::slug(name) != *name {
+            return Err((
+                Some(feed.name.span()),
+                format!(
+                    "expected a feed name of lower-case letters, digits and `-` (it is part of the check id), found `{name}`"
+                ),
+            ));
+        }
+        feed_url(feed)?;
+        let span = Some(feed.name.span());
+        match (&feed.username_env, &feed.password_env, &feed.token_env) {
+            (Some(_), Some(_), None) | (None, None, _) => {}
+            (_, _, Some(_)) => {
+                return Err((
+                    span,
+                    format!(
+                        "feed `{name}`: expected either `token_env` or `username_env` + `password_env`, not both"
+                    ),
+                ));
+            }
+            _ => {
+                return Err((
+                    span,
+                    format!(
+                        "feed `{name}`: expected both `username_env` and `password_env`, or neither"
+                    ),
+                ));
+            }
+        }
+        if let Some(status) = &feed.expect_status {
+            if feed.kind != FeedKind::Http {
+                return Err((
+                    Some(status.span()),
+                    format!(
+                        "`expect_status` applies to kind = \"http\" only; feed `{name}` is {}",
+                        feed.kind
+                    ),
+                ));
+            }
+            if !(100..=599).contains(status.get_ref()) {
+                return Err((
+                    Some(status.span()),
+                    format!(
+                        "expected an HTTP status from 100 to 599, found {}",
+                        status.get_ref()
+                    ),
+                ));
+            }
+        }
+        if let Some(dcs) = &feed.datacenters
+            && let Some(unknown) = dcs.get_ref().iter().find(|d| !dc_names.contains(d))
+        {
+            return Err((
+                Some(dcs.span()),
+                format!(
+                    "feed `{name}` names data center `{unknown}`, but the plan has no such [[datacenter]]"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn feed_url(feed: &FeedPlanSpec) -> Result<url::Url, SpannedError> {
+    let raw = feed.url.get_ref();
+    let bad = |why: String| {
+        Err((
+            Some(feed.url.span()),
+            format!(
+                "expected an http(s) URL like \"https://nuget.example.com/v3/index.json\", found `{}` ({why})",
+                crate::proxy::redact_url(raw)
+            ),
+        ))
+    };
+    match url::Url::parse(raw) {
+        Ok(u) if !matches!(u.scheme(), "http" | "https") => bad("not http or https".into()),
+        Ok(u) if u.host_str().is_none() => bad("no host".into()),
+        Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+            bad("credentials belong in environment variables: username_env, password_env".into())
+        }
+        Ok(u) => Ok(u),
+        Err(e) => bad(e.to_string()),
+    }
+}
+
+/// Whether the new server is Octopus Cloud (its URL is on `*.octopus.app`).
+pub fn new_server_is_cloud(plan: &PlanSpec) -> bool {
+    plan.new_server
+        .as_ref()
+        .and_then(|s| s.url.as_ref())
+        .and_then(|u| url::Url::parse(u.get_ref()).ok())
+        .and_then(|u| u.host_str().map(|h| h.to_ascii_lowercase()))
+        .is_some_and(|h| h.ends_with(".octopus.app"))
+}
+
+/// The feed checks of one data center, in plan order.
+pub fn feed_checks(plan: &PlanSpec, dc: &str) -> Vec<PlannedCheck> {
+    let cloud = new_server_is_cloud(plan);
+    let proxy = plan.proxy.as_ref().map(|p| {
+        (
+            ProxyConfig {
+                url: p.url.get_ref().clone(),
+                username_env: p.username_env.clone(),
+                password_env: p.password_env.clone(),
+                no_proxy: p.no_proxy.clone(),
+            },
+            ProxySource::Plan,
+        )
+    });
+    plan.feeds
+        .iter()
+        .filter(|f| {
+            f.datacenters
+                .as_ref()
+                .is_none_or(|d| d.get_ref().iter().any(|n| n == dc))
+        })
+        .filter_map(|f| {
+            let url = feed_url(f).ok()?;
+            let name = f.name.get_ref();
+            let via = match f.via {
+                Via::Direct => "direct",
+                Via::Proxy => "through the proxy",
+                Via::Both => "direct and through the proxy",
+            };
+            Some(PlannedCheck {
+                id: CheckId::from_parts(["dc", dc, "feed", name]),
+                title: f
+                    .purpose
+                    .clone()
+                    .unwrap_or_else(|| format!("Feed {name} ({}), {via}", f.kind)),
+                target: url.to_string(),
+                severity: f.severity,
+                spec: CheckSpec::Feed(Box::new(FeedSpec {
+                    kind: f.kind,
+                    url,
+                    credentials: credentials(f),
+                    via: f.via,
+                    expect_status: f.expect_status.as_ref().map_or(200, |s| *s.get_ref()),
+                    ca_file: f.ca_file.clone(),
+                    proxy: proxy.clone(),
+                    server_side: f.server_side,
+                    cloud,
+                })),
+            })
+        })
+        .collect()
+}
+
+fn credentials(f: &FeedPlanSpec) -> Option<Credentials> {
+    match (&f.username_env, &f.password_env, &f.token_env) {
+        (_, _, Some(token)) => Some(Credentials::Token {
+            token_env: token.clone(),
+        }),
+        (Some(user), Some(password), None) => Some(Credentials::Basic {
+            username_env: user.clone(),
+            password_env: password.clone(),
+        }),
+        _ => None,
+    }
+}
+
+/// Environment variables holding feed and proxy secrets (passwords, tokens).
+/// User names are not listed: they identify, they do not authenticate, and
+/// redacting a short name would mangle unrelated text.
+pub fn secret_env_vars(plan: &PlanSpec) -> Vec<String> {
+    let mut vars: Vec<String> = plan
+        .feeds
+        .iter()
+        .flat_map(|f| [f.password_env.clone(), f.token_env.clone()])
+        .chain(plan.proxy.iter().map(|p| p.password_env.clone()))
+        .flatten()
+        .collect();
+    vars.sort();
+    vars.dedup();
+    vars
+}

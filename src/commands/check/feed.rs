@@ -1,0 +1,89 @@
+//! `preflight check feed URL --kind …`.
+
+use anyhow::{Result, bail};
+use probe::checks::feed::{Credentials, FeedKind, FeedSpec, Via};
+use probe::proxy::{ProxyConfig, ProxySource};
+use probe::{CheckSpec, PlannedCheck};
+use report::{CheckId, Severity};
+
+use crate::cli::{CheckFeedArgs, ViaArg};
+use crate::output::{self, RunSettings};
+
+pub fn feed(args: CheckFeedArgs) -> Result<i32> {
+    let url = match url::Url::parse(&args.url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => u,
+        _ => bail!(
+            "expected an http(s) URL like https://nuget.example.com/v3/index.json, found `{}`",
+            probe::proxy::redact_url(&args.url)
+        ),
+    };
+    if !url.username().is_empty() || url.password().is_some() {
+        bail!(
+            "the URL carries credentials; pass them through environment variables instead (--user-env, --password-env)"
+        );
+    }
+    let kind = FeedKind::from(args.kind);
+    if kind != FeedKind::Http && args.expect_status != 200 {
+        bail!("--expect-status applies to --kind http only");
+    }
+    let via = match (args.via, &args.proxy) {
+        (Some(ViaArg::Direct), Some(_)) => {
+            bail!("--proxy with --via direct: the proxy would not be used")
+        }
+        (Some(ViaArg::Direct), None) | (None, None) => Via::Direct,
+        (Some(ViaArg::Proxy), _) | (None, Some(_)) => Via::Proxy,
+        (Some(ViaArg::Both), _) => Via::Both,
+    };
+    // The report redacts these values from every output, on top of the check never writing them.
+    let secret_vars: Vec<String> = [&args.password_env, &args.token_env]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let credentials = match (args.user_env, args.password_env, args.token_env) {
+        (Some(username_env), Some(password_env), _) => Some(Credentials::Basic {
+            username_env,
+            password_env,
+        }),
+        (_, _, Some(token_env)) => Some(Credentials::Token { token_env }),
+        _ => None,
+    };
+    let proxy = args.proxy.map(|url| {
+        (
+            ProxyConfig {
+                url,
+                ..ProxyConfig::default()
+            },
+            ProxySource::CommandLine,
+        )
+    });
+    let check = PlannedCheck {
+        id: CheckId::from_parts(["adhoc", "feed", url.host_str().unwrap_or("feed")]),
+        title: format!("Feed {kind} at {}", url.host_str().unwrap_or_default()),
+        target: url.to_string(),
+        severity: Severity::Blocker,
+        spec: CheckSpec::Feed(Box::new(FeedSpec {
+            kind,
+            url,
+            credentials,
+            via,
+            expect_status: args.expect_status,
+            ca_file: args.http.ca_file.clone(),
+            proxy,
+            server_side: false,
+            cloud: false,
+        })),
+    };
+    let settings = RunSettings {
+        datacenter: output::ADHOC.into(),
+        migration: None,
+        plan_sha256: String::new(),
+        waivers: Vec::new(),
+        timeout: args.http.timeout.get(),
+        concurrency: 1,
+        ca_file: args.http.ca_file,
+        secrets: output::secret_values(&secret_vars),
+    };
+    let finished = output::run_checks(&[check], &settings)?;
+    output::emit(&finished, &args.output)
+}

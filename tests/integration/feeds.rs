@@ -1,0 +1,366 @@
+//! `check feed` and `[[feed]]` plans against the loopback feed lab (TLS with
+//! a throw-away CA): protocol verdicts, exit codes, CA trust, and no
+//! credential in any output.
+
+use std::path::{Path, PathBuf};
+
+use probe::lab::certs::LabCa;
+use probe::lab::feeds::{FeedLab, LAB_USER, paths};
+
+use crate::support::{preflight, stderr, stdout};
+
+/// A password only the environment of the child process knows.
+const SECRET: &str = "Zq8-lab-s3cret-value";
+
+/// The lab feeds on a runtime of their own, serving while the binary runs.
+pub struct Lab {
+    pub feeds: FeedLab,
+    pub ca_file: PathBuf,
+    pub dir: PathBuf,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl Lab {
+    pub fn start(name: &str) -> Lab {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir =
+            std::env::temp_dir().join(format!("preflight-feeds-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ca = LabCa::new("preflight test CA").unwrap();
+        let cert = ca.issue("127.0.0.1", &["127.0.0.1", "localhost"]).unwrap();
+        let ca_file = {
+            let path = dir.join("ca.pem");
+            std::fs::write(&path, ca.pem()).unwrap();
+            path
+        };
+        let feeds = runtime
+            .block_on(FeedLab::start(
+                "127.0.0.1:0".parse().unwrap(),
+                Some(probe::lab::feeds::server_tls(&cert).unwrap()),
+                SECRET,
+            ))
+            .unwrap();
+        Lab {
+            feeds,
+            ca_file,
+            dir,
+            _runtime: runtime,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        self.feeds.url(path)
+    }
+
+    pub fn ca(&self) -> &str {
+        self.ca_file.to_str().unwrap()
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        std::fs::remove_dir_all(&self.dir).ok();
+    }
+}
+
+fn check_feed(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = preflight();
+    cmd.args(["check", "feed"]).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_str(&stdout(out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(out)))
+}
+
+#[test]
+fn check_feed_judges_the_protocol_not_the_connection() {
+    let lab = Lab::start("kinds");
+    let cases = [
+        (
+            "nuget-v3",
+            paths::NUGET_V3,
+            0,
+            "NuGet v3 service index, version 3.0.0",
+        ),
+        (
+            "nuget-v3",
+            paths::BLOCKED_FEED,
+            1,
+            "not a NuGet v3 service index",
+        ),
+        (
+            "nuget-v3",
+            paths::SSO_FEED,
+            1,
+            "not a NuGet v3 service index",
+        ),
+        ("nuget-v2", paths::NUGET_V2, 0, "OData service document"),
+        ("helm", paths::HELM, 0, "Helm repository index, 2 charts"),
+        (
+            "maven",
+            paths::MAVEN_METADATA,
+            0,
+            "maven-metadata.xml with 2 versions",
+        ),
+        (
+            "docker",
+            paths::DOCKER_OPEN,
+            0,
+            "registry answered /v2/ with 200",
+        ),
+        (
+            "docker",
+            paths::DOCKER_AUTH,
+            0,
+            "registry/2.0 asks for credentials (challenge bearer; realm https://",
+        ),
+        (
+            "docker",
+            paths::WEB_401,
+            1,
+            "a web server asking for credentials",
+        ),
+    ];
+    for (kind, path, code, needle) in cases {
+        let url = lab.url(path);
+        let out = check_feed(
+            &[
+                &url,
+                "--kind",
+                kind,
+                "--ca-file",
+                lab.ca(),
+                "--format",
+                "json",
+            ],
+            &[],
+        );
+        let report = json(&out);
+        let reason = report["results"][0]["reason"].as_str().unwrap_or_default();
+        assert_eq!(out.status.code(), Some(code), "{kind} {path}: {reason}");
+        assert!(reason.contains(needle), "{kind} {path}: {reason}");
+        let evidence = &report["results"][0]["evidence"];
+        assert_eq!(evidence["kind"], kind);
+        assert!(
+            evidence["url"]
+                .as_str()
+                .unwrap()
+                .starts_with(&lab.feeds.base)
+        );
+        assert_eq!(evidence["protocol_ok"], code == 0);
+    }
+    // The block page: the redirect is recorded and the final URL named.
+    let out = check_feed(
+        &[
+            &lab.url(paths::BLOCKED_FEED),
+            "--kind",
+            "nuget-v3",
+            "--ca-file",
+            lab.ca(),
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let evidence = &json(&out)["results"][0]["evidence"];
+    assert_eq!(evidence["final_url"], lab.url(paths::BLOCK_PAGE));
+    assert_eq!(evidence["redirects"][0]["status"], 302);
+    assert!(
+        evidence["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Access denied by corporate web policy")
+    );
+}
+
+#[test]
+fn ca_trust_comes_from_ca_file_or_ssl_cert_file() {
+    let lab = Lab::start("ca");
+    let url = lab.url(paths::NUGET_V3);
+    let out = check_feed(&[&url, "--kind", "nuget-v3", "--format", "json"], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the lab CA is not a platform root"
+    );
+    assert_eq!(json(&out)["results"][0]["evidence"]["error"], "tls");
+    let out = check_feed(
+        &[&url, "--kind", "nuget-v3"],
+        &[("SSL_CERT_FILE", lab.ca())],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let out = check_feed(
+        &[
+            &url,
+            "--kind",
+            "nuget-v3",
+            "--ca-file",
+            "/nonexistent/ca.pem",
+        ],
+        &[],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("/nonexistent/ca.pem: cannot read the CA file"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// Every byte the run produced: stdout, stderr and the files under `dir`.
+fn all_output(out: &std::process::Output, dir: Option<&Path>) -> String {
+    let mut text = format!("{}{}", stdout(out), stderr(out));
+    if let Some(dir) = dir {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            text.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default());
+        }
+    }
+    text
+}
+
+#[test]
+fn credentials_from_the_environment_never_reach_any_output() {
+    let lab = Lab::start("secrets");
+    let env = [("FEED_USER", LAB_USER), ("FEED_PASSWORD", SECRET)];
+    let wrong = [
+        ("FEED_USER", LAB_USER),
+        ("FEED_PASSWORD", "Wrong-Zq8-password"),
+    ];
+    let creds = ["--user-env", "FEED_USER", "--password-env", "FEED_PASSWORD"];
+    for (path, kind, env, code) in [
+        (paths::NUGET_V3_PRIVATE, "nuget-v3", &env, 0),
+        (paths::NUGET_V3_PRIVATE, "nuget-v3", &wrong, 1),
+        (paths::DOCKER_AUTH, "docker", &env, 0),
+        (paths::DOCKER_AUTH, "docker", &wrong, 1),
+    ] {
+        for format in ["table", "json", "md", "html", "junit"] {
+            let out_dir = lab.dir.join(format!("out-{kind}-{format}-{code}"));
+            let url = lab.url(path);
+            let mut args = vec![url.as_str(), "--kind", kind, "--ca-file", lab.ca()];
+            args.extend(creds);
+            args.extend(["--format", format, "--out", out_dir.to_str().unwrap()]);
+            let out = check_feed(&args, env);
+            let text = all_output(&out, Some(&out_dir));
+            assert_eq!(out.status.code(), Some(code), "{kind} {format}: {text}");
+            for secret in [SECRET, "Wrong-Zq8-password", "lab-token-"] {
+                assert!(
+                    !text.contains(secret),
+                    "`{secret}` leaked ({kind}, {format}): {text}"
+                );
+            }
+        }
+    }
+    // A missing variable is named, and nothing is sent.
+    let out = check_feed(
+        &[
+            &lab.url(paths::NUGET_V3_PRIVATE),
+            "--kind",
+            "nuget-v3",
+            "--ca-file",
+            lab.ca(),
+            "--user-env",
+            "FEED_USER",
+            "--password-env",
+            "NOT_SET_ANYWHERE",
+        ],
+        &[("FEED_USER", LAB_USER)],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("NOT_SET_ANYWHERE"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn plan_feeds_run_per_data_center_with_stable_ids() {
+    let lab = Lab::start("plan");
+    let plan = format!(
+        r#"version = 1
+[[datacenter]]
+name = "east"
+[[datacenter]]
+name = "west"
+
+[[feed]]
+name = "nuget"
+kind = "nuget-v3"
+url = "{nuget}"
+username_env = "FEED_USER"
+password_env = "FEED_PASSWORD"
+ca_file = "{ca}"
+
+[[feed]]
+name = "charts"
+kind = "helm"
+url = "{helm}"
+ca_file = "{ca}"
+datacenters = ["west"]
+
+[[feed]]
+name = "blocked"
+kind = "nuget-v3"
+url = "{blocked}"
+ca_file = "{ca}"
+severity = "warning"
+"#,
+        nuget = lab.url(paths::NUGET_V3_PRIVATE),
+        helm = lab.url(paths::HELM),
+        blocked = lab.url(paths::BLOCKED_FEED),
+        ca = lab.ca(),
+    );
+    let path = lab.dir.join("plan.toml");
+    std::fs::write(&path, plan).unwrap();
+    let out_dir = lab.dir.join("reports");
+    let out = preflight()
+        .args([
+            "run",
+            "--plan",
+            path.to_str().unwrap(),
+            "--dc",
+            "west",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ])
+        .env("FEED_USER", LAB_USER)
+        .env("FEED_PASSWORD", SECRET)
+        .output()
+        .unwrap();
+    let text = all_output(&out, Some(&out_dir));
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains(SECRET), "{text}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("report.json")).unwrap())
+            .unwrap();
+    let ids: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "dc.west.feed.nuget",
+            "dc.west.feed.charts",
+            "dc.west.feed.blocked"
+        ]
+    );
+    let statuses: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["pass", "pass", "fail"]);
+    assert_eq!(report["results"][0]["family"], "feed");
+}
