@@ -212,3 +212,6 @@ pub async fn gather_with_env(
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod proxy_tests;
