@@ -9,8 +9,8 @@ use report::Status;
 
 use super::*;
 use crate::check::Outcome;
+use crate::lab::certs::LabCa;
 use crate::lab::feeds::{FeedLab, paths};
-use crate::lab::pki::LabCa;
 use crate::lab::proxy::{HttpProxy, ProxyOptions, Refuse};
 use crate::proxy::{ProxyConfig, ProxySource};
 
@@ -68,10 +68,10 @@ async fn check(s: &FeedSpec, env: &(dyn Fn(&str) -> Option<String> + Sync)) -> O
 #[tokio::test]
 async fn https_feed_through_connect_and_plain_http_through_absolute_form() {
     let ca = LabCa::new("proxy test CA").unwrap();
-    let cert = ca.issue(&["127.0.0.1"]).unwrap();
+    let cert = ca.issue("127.0.0.1", &["127.0.0.1"]).unwrap();
     let tls = FeedLab::start(
         "127.0.0.1:0".parse().unwrap(),
-        Some(cert.server_config().unwrap()),
+        Some(crate::lab::feeds::server_tls(&cert).unwrap()),
         "pw",
     )
     .await
@@ -82,7 +82,11 @@ async fn https_feed_through_connect_and_plain_http_through_absolute_form() {
     let proxy = HttpProxy::start(ProxyOptions::default()).await.unwrap();
     let dir = std::env::temp_dir().join(format!("preflight-feed-proxy-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let ca_file = ca.write_pem(&dir, "ca.pem").unwrap();
+    let ca_file = {
+        let path = dir.join("ca.pem");
+        std::fs::write(&path, ca.pem()).unwrap();
+        path
+    };
 
     let mut s = spec(&tls.url(paths::NUGET_V3), Via::Proxy);
     s.ca_file = Some(ca_file.clone());
@@ -178,10 +182,10 @@ async fn proxy_credentials_refusals_and_via_both() {
 #[tokio::test]
 async fn a_refused_connect_tunnel_is_named_as_such() {
     let ca = LabCa::new("tunnel CA").unwrap();
-    let cert = ca.issue(&["127.0.0.1"]).unwrap();
+    let cert = ca.issue("127.0.0.1", &["127.0.0.1"]).unwrap();
     let tls = FeedLab::start(
         "127.0.0.1:0".parse().unwrap(),
-        Some(cert.server_config().unwrap()),
+        Some(crate::lab::feeds::server_tls(&cert).unwrap()),
         "pw",
     )
     .await
