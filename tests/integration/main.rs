@@ -7,6 +7,7 @@ mod demo;
 mod dns;
 mod feeds;
 mod firewall;
+mod fleet;
 mod listen;
 mod output;
 mod report;
