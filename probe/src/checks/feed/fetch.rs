@@ -218,7 +218,7 @@ pub async fn probe_path(
     let options = HttpOptions {
         connect_timeout: ctx.timeout,
         ca_file: spec.ca_file.clone().or_else(|| ctx.ca_file.clone()),
-        proxy: route.map(|r| r.auth),
+        proxy: route.as_ref().map(|r| r.auth.clone()),
     };
     let client = match http::client(&options) {
         Ok(c) => c,
@@ -237,8 +237,14 @@ pub async fn probe_path(
     evidence.authenticated = preemptive.is_some();
     let fetched = fetch(&client, &url, spec.kind, preemptive, deadline).await;
     evidence.redirects = fetched.redirects;
-    evidence.final_url = fetched.final_url.map(|u| u.to_string());
     evidence.answer = fetched.answer;
+    if let (Err(e), Some(r), Some(at)) = (&mut evidence.answer, &route, &fetched.final_url)
+        && matches!(e.stage, Stage::Tunnel | Stage::ProxyAuth)
+        && let Some(why) = diagnose_tunnel(ctx, &r.auth, at).await
+    {
+        e.message = why;
+    }
+    evidence.final_url = fetched.final_url.map(|u| u.to_string());
     if spec.kind == FeedKind::Docker
         && let (Ok(first), Some(secret)) = (&evidence.answer, secret)
         && first.status == 401
@@ -444,6 +450,36 @@ async fn token_round_trip(
         Err(e) => trip.error = Some(format!("registry request failed: {}", e.message)),
     }
     trip
+}
+
+/// The HTTP client only says "tunnel error: unsuccessful"; asking the proxy
+/// once more for the same CONNECT (bounded, through `probe::tunnel`) gets its
+/// status line: 403 (policy) reads differently from 502/503 (it cannot reach
+/// the feed either).
+async fn diagnose_tunnel(
+    ctx: &Context,
+    auth: &crate::http::ProxyAuth,
+    target: &url::Url,
+) -> Option<String> {
+    let mut route = crate::tunnel::ProxyRoute::parse(&auth.url).ok()?;
+    if let Some((username, password)) = &auth.basic {
+        route.auth = crate::tunnel::ProxyAuth::Inline {
+            username: username.clone(),
+            password: password.clone(),
+        };
+    }
+    let host = target
+        .host_str()?
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let endpoint = crate::endpoint::Endpoint::new(host, target.port_or_known_default()?);
+    match crate::tunnel::open(&ctx.resolvers, &route, &endpoint, ctx.timeout).await {
+        Ok(t) => Some(format!(
+            "the HTTP client's CONNECT to {endpoint} failed, but a second one was accepted ({})",
+            t.status_line
+        )),
+        Err(e) => Some(format!("CONNECT {endpoint}: {e}")),
+    }
 }
 
 fn setup(message: &str) -> TransportError {
