@@ -1,9 +1,10 @@
 //! HTTP clients for checks that speak HTTP(S): reqwest over rustls with the
 //! `ring` provider, trusting the platform's roots (or `SSL_CERT_FILE` /
 //! `SSL_CERT_DIR` when set) plus an optional CA file, never following
-//! redirects by itself (callers follow and record them), and using exactly
-//! the proxy the caller chose (never one picked up silently from the
-//! environment).
+//! redirects by itself (callers follow and record them), using exactly the
+//! proxy the caller chose (never one picked up silently from the
+//! environment), and resolving names with the run's resolvers (the data
+//! center's, as every other check does) instead of the libc resolver.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -22,6 +23,8 @@ pub struct HttpOptions {
     pub ca_file: Option<PathBuf>,
     /// The proxy every request goes through; `None` means direct.
     pub proxy: Option<ProxyAuth>,
+    /// Resolve names (the feed's, or the proxy's) with these; `None`: the system's.
+    pub resolvers: Option<crate::resolve::Resolvers>,
 }
 
 /// A proxy URL and, when the plan names them, its credentials.
@@ -59,6 +62,9 @@ pub fn client(options: &HttpOptions) -> Result<reqwest::Client, String> {
         .connect_timeout(options.connect_timeout)
         .user_agent(concat!("preflight/", env!("CARGO_PKG_VERSION")))
         .no_proxy();
+    if let Some(resolvers) = &options.resolvers {
+        builder = builder.dns_resolver(PlanResolver(resolvers.clone()));
+    }
     if let Some(proxy) = &options.proxy {
         let mut p = reqwest::Proxy::all(proxy.url.as_str()).map_err(|e| {
             format!(
@@ -74,6 +80,27 @@ pub fn client(options: &HttpOptions) -> Result<reqwest::Client, String> {
     builder
         .build()
         .map_err(|e| format!("cannot build the HTTP client: {e}"))
+}
+
+/// Lets reqwest resolve with the run's resolvers.
+struct PlanResolver(crate::resolve::Resolvers);
+
+impl reqwest::dns::Resolve for PlanResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let resolvers = self.0.clone();
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let resolution = resolvers.resolve(&host).await?;
+            // reqwest puts the request's port in place of 0.
+            let addrs: reqwest::dns::Addrs = Box::new(
+                resolution
+                    .addresses
+                    .into_iter()
+                    .map(|ip| std::net::SocketAddr::new(ip, 0)),
+            );
+            Ok(addrs)
+        })
+    }
 }
 
 /// The platform's roots (read once per process) plus the certificates of `ca_file`.

@@ -71,5 +71,34 @@ fn demo_shows_a_go_and_a_no_go_data_center_and_writes_reports() {
     );
     assert_eq!(result(&east, "dc.east.dns.old-server")["status"], "pass");
     assert!(text.contains("resolvers disagree"), "{text}");
+
+    // The lab's feeds: every kind over TLS with the lab CA, one through the
+    // in-process CONNECT proxy, one the proxy's policy blocks.
+    for id in [
+        "dc.east.feed.nuget",
+        "dc.east.feed.charts",
+        "dc.east.feed.registry",
+    ] {
+        assert_eq!(result(&east, id)["status"], "pass", "{id}");
+    }
+    let charts = result(&east, "dc.east.feed.charts");
+    assert_eq!(charts["evidence"]["via"], "proxy");
+    assert!(
+        charts["evidence"]["proxy"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+    let legacy = result(&west, "dc.west.feed.legacy-nuget");
+    assert_eq!(legacy["status"], "fail");
+    assert!(
+        legacy["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not a NuGet v3 service index"),
+        "{legacy}"
+    );
+    assert_eq!(legacy["evidence"]["status"], 403);
+    assert!(dir.join("lab-ca.pem").is_file());
     std::fs::remove_dir_all(&dir).ok();
 }

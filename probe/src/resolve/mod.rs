@@ -79,13 +79,14 @@ impl Serialize for ResolverSpec {
 }
 
 /// The resolvers a run uses, in the plan's order (by default: the system configuration).
-#[derive(Debug)]
+/// Cloning is cheap (hickory resolvers share their state).
+#[derive(Debug, Clone)]
 pub struct Resolvers {
     entries: Vec<Entry>,
     timeout: Duration,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Entry {
     spec: ResolverSpec,
     /// Building can fail (no system configuration); the error is reported per check.

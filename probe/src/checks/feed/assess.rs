@@ -271,6 +271,10 @@ fn both(d: &FeedProbe, p: &FeedProbe, spec: &FeedSpec, host: &str, origin: &str)
     }
 }
 
+fn authenticated(spec: &FeedSpec) -> bool {
+    spec.credentials.is_some()
+}
+
 /// What to do about a failed path, as a person can act on it.
 fn remedy(p: &FeedProbe, spec: &FeedSpec, host: &str, origin: &str) -> String {
     let port = spec.url.port_or_known_default().unwrap_or(443);
@@ -299,6 +303,15 @@ fn remedy(p: &FeedProbe, spec: &FeedSpec, host: &str, origin: &str) -> String {
             "check that {proxy} is reachable from {origin} and can reach {host}:{port}"
         ),
         (Some(_), _) => format!("check that {host} answers from {origin}"),
+        (None, _) if p.status == Some(407) => format!(
+            "{proxy} wants credentials: set username_env and password_env in the plan's [proxy]"
+        ),
+        (None, PathVia::Proxy) if p.status == Some(403) && p.proxy.is_some() => format!(
+            "ask the proxy team to allow {host}:{port} through {proxy} for {origin} (its policy answered 403); if the feed itself refuses, check the credentials the plan names"
+        ),
+        (None, _) if p.status == Some(401) && !authenticated(spec) => format!(
+            "{host} wants a login: name the environment variables holding it (username_env and password_env, or token_env)"
+        ),
         (None, _) if p.status == Some(401) || p.status == Some(403) => format!(
             "check the feed credentials the plan names (environment variables), and that they may read {host}"
         ),

@@ -219,6 +219,7 @@ pub async fn probe_path(
         connect_timeout: ctx.timeout,
         ca_file: spec.ca_file.clone().or_else(|| ctx.ca_file.clone()),
         proxy: route.as_ref().map(|r| r.auth.clone()),
+        resolvers: Some(ctx.resolvers.clone()),
     };
     let client = match http::client(&options) {
         Ok(c) => c,

@@ -52,7 +52,14 @@ pub fn judge(
     match ex.status {
         200 => {}
         401 | 403 if authenticated => return not_it(kind, ex, "the credentials were rejected"),
-        401 | 403 => return not_it(kind, ex, "the feed wants credentials"),
+        401 => return not_it(kind, ex, "the feed wants credentials"),
+        403 => {
+            return not_it(
+                kind,
+                ex,
+                "access is forbidden (a proxy's policy, or the feed's)",
+            );
+        }
         407 => return not_it(kind, ex, "the proxy wants credentials"),
         _ => return not_it(kind, ex, "expected HTTP 200"),
     }

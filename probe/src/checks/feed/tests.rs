@@ -634,3 +634,40 @@ fn tempfile_dir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[tokio::test]
+async fn feed_names_resolve_with_the_runs_resolvers_and_cloud_reach_is_judged() {
+    use crate::lab::dns::{DnsServer, LabZone};
+    use crate::resolve::ResolverSpec;
+    let zone = LabZone::new("example.com").a("feeds.example.com", std::net::Ipv4Addr::LOCALHOST);
+    let dns = DnsServer::start(&zone).await.unwrap();
+    let lab = FeedLab::start("127.0.0.1:0".parse().unwrap(), None, PASSWORD)
+        .await
+        .unwrap();
+    let ctx = ctx().with_resolvers(&[ResolverSpec::Server(dns.addr)]);
+    let url = format!(
+        "http://feeds.example.com:{}{}",
+        lab.server.addr.port(),
+        paths::NUGET_V3
+    );
+    let mut s = spec(FeedKind::NugetV3, &url, Via::Direct);
+    let o = assess(&gather_with_env(&ctx, &s, &|_| None).await, &s, "east");
+    assert_eq!(o.status, Status::Pass, "{}", o.reason);
+
+    // The Octopus Cloud server fetches it: a loopback (non-public) address fails.
+    s.server_side = true;
+    s.cloud = true;
+    let o = assess(&gather_with_env(&ctx, &s, &|_| None).await, &s, "east");
+    assert_eq!(o.status, Status::Fail, "{}", o.reason);
+    assert!(
+        o.reason
+            .starts_with("feeds.example.com resolves to 127.0.0.1 (loopback"),
+        "{}",
+        o.reason
+    );
+    assert_eq!(o.evidence["resolved"][0], "127.0.0.1");
+    assert_eq!(
+        o.evidence["protocol_ok"], true,
+        "the probe itself still ran"
+    );
+}
