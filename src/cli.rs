@@ -165,6 +165,8 @@ pub enum CheckCommand {
     Tls(CheckTlsArgs),
     /// Prove a package feed answers its own protocol, directly or through a proxy.
     Feed(CheckFeedArgs),
+    /// An Octopus Server's API: version (2021.1 or later for Export/Import), and with an API key its certificate.
+    Octopus(CheckOctopusArgs),
 }
 
 /// How results are printed on standard output.
@@ -367,6 +369,33 @@ pub struct CheckTlsArgs {
     #[arg(long, value_name = "VAR", requires_all = ["proxy", "proxy_user_env"])]
     pub proxy_password_env: Option<String>,
     /// Timeout of each step (connect, handshake, answer), with a unit.
+    #[arg(long, default_value = "3s", value_name = "DURATION")]
+    pub timeout: PlanDuration,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckOctopusArgs {
+    /// The server's web portal, https://HOST[:PORT].
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// The oldest version that passes (Export/Import Projects needs 2021.1 on the old server).
+    #[arg(long, default_value = probe::checks::octopus::EXPORT_IMPORT_MINIMUM, value_name = "VERSION")]
+    pub min_version: probe::checks::octopus::OctopusVersion,
+    /// Environment variable holding an API key: then the server certificate is read from the API.
+    #[arg(long, value_name = "VAR")]
+    pub api_key_env: Option<String>,
+    /// The polling endpoint whose certificate must match the API's (with --api-key-env).
+    #[arg(long, value_name = "HOST:PORT", requires = "api_key_env")]
+    pub polling: Option<probe::Endpoint>,
+    /// The thumbprint Tentacles will be told (with --api-key-env).
+    #[arg(long, value_name = "THUMBPRINT", requires = "api_key_env")]
+    pub thumbprint: Option<probe::thumbprint::Thumbprint>,
+    /// Extra trusted CA certificates (PEM), besides the system's (SSL_CERT_FILE replaces those).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Timeout of each step, with a unit.
     #[arg(long, default_value = "3s", value_name = "DURATION")]
     pub timeout: PlanDuration,
     #[command(flatten)]

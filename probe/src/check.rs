@@ -44,6 +44,10 @@ pub enum CheckSpec {
     /// TLS identity and Halibut role of an endpoint.
     Tls(checks::tls::TlsSpec),
     Feed(Box<checks::feed::FeedSpec>),
+    /// `GET /api` of an Octopus Server: reachable, version.
+    OctopusApi(checks::octopus::ApiSpec),
+    /// The server certificate by API key, against the polling port and the plan.
+    OctopusThumbprint(checks::octopus::ThumbprintSpec),
 }
 
 impl CheckSpec {
@@ -55,6 +59,7 @@ impl CheckSpec {
             CheckSpec::Dns(_) => Family::Dns,
             CheckSpec::Tls(_) => Family::Tls,
             CheckSpec::Feed(_) => Family::Feed,
+            CheckSpec::OctopusApi(_) | CheckSpec::OctopusThumbprint(_) => Family::Octopus,
         }
     }
 }

@@ -104,6 +104,14 @@ async fn dispatch(spec: &CheckSpec, ctx: &Context) -> Outcome {
             let evidence = checks::feed::gather(ctx, feed).await;
             checks::feed::assess(&evidence, feed, &ctx.origin)
         }
+        CheckSpec::OctopusApi(api) => {
+            let evidence = checks::octopus::gather_api(ctx, api).await;
+            checks::octopus::assess_api(&evidence, api, &ctx.origin)
+        }
+        CheckSpec::OctopusThumbprint(t) => {
+            let evidence = checks::octopus::gather_thumbprint(ctx, t).await;
+            checks::octopus::assess_thumbprint(&evidence, t, &ctx.origin)
+        }
     }
 }
 

@@ -8,7 +8,12 @@
 //! is NO-GO. Package feeds of every kind are served over TLS (a lab CA,
 //! written beside the plan as `lab-ca.pem`), one through an in-process HTTP
 //! CONNECT proxy, and one that the proxy's policy blocks (its 403 page is
-//! not a NuGet index). Nothing leaves
+//! not a NuGet index). The new server's polling port speaks Halibut
+//! (self-signed `Octopus Portal`), its portal and the old server's answer
+//! `/api` (the old one 2020.6, too old for Export/Import), and Tentacles
+//! answer as Halibut: one as itself, one behind a TLS-inspecting device, one
+//! with a certificate about to expire, and polling Tentacles go through an
+//! open and a refusing proxy. Nothing leaves
 //! 127.0.0.1: the DNS answers name loopback addresses, plus one private and
 //! one public address that are only ever resolved, never connected to.
 
@@ -18,11 +23,13 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
 use probe::Plan;
-use probe::lab::certs::LabCa;
+use probe::lab::certs::{self, LabCa};
 use probe::lab::dns::{DnsServer, LabZone, PUBLIC_STAND_IN};
 use probe::lab::feeds::{FeedLab, paths};
+use probe::lab::octopus::{OctopusApi, OctopusApiOptions};
 use probe::lab::proxy::{HttpProxy, ProxyOptions, Refuse};
-use probe::lab::tcp::{OpenPort, SilentPort, closed_port};
+use probe::lab::tcp::{SilentPort, closed_port};
+use probe::lab::tls::{TlsServer, Welcome};
 use report::Verdict;
 
 use crate::cli::DemoArgs;
@@ -38,9 +45,22 @@ pub fn demo(args: DemoArgs) -> Result<i32> {
 
 /// The loopback endpoints the demo plan points at.
 struct Lab {
-    https: OpenPort,
-    polling: OpenPort,
-    tentacle_east: OpenPort,
+    /// The new server's portal: `/api` answers a current version.
+    https: OctopusApi,
+    /// The old server's portal: `/api` answers 2020.6, too old for Export/Import.
+    old_api: OctopusApi,
+    /// The new server's polling port: Halibut, self-signed `Octopus Portal`.
+    polling: TlsServer,
+    /// Listening Tentacle web01 (east).
+    tentacle_east: TlsServer,
+    /// Listening Tentacle web03 (west), behind a TLS-inspecting device.
+    tentacle_inspected: TlsServer,
+    /// Listening Tentacle web04 (west): its certificate expires in 12 days.
+    tentacle_expiring: TlsServer,
+    /// The proxy east's polling Tentacles use; it tunnels.
+    proxy_east: HttpProxy,
+    /// The proxy west's polling Tentacles use; its policy refuses CONNECT.
+    proxy_west: HttpProxy,
     tentacle_west: SilentPort,
     closed: std::net::SocketAddr,
     dns_inside: DnsServer,
@@ -87,10 +107,36 @@ impl Lab {
         })
         .await
         .context("cannot start the lab's proxy")?;
+        let polling = TlsServer::octopus_server()
+            .await
+            .context("cannot start the lab's polling endpoint")?;
+        // The demo sets no API key, so certificate-global is not read here (the tests do).
+        let portal = |version: &str, name: &str| OctopusApiOptions {
+            version: version.into(),
+            thumbprint: polling.identity.thumbprint(),
+            api_key: String::new(),
+            names: vec![name.into(), "127.0.0.1".into()],
+        };
+        let new_portal = portal("2025.2.9876", "octopus.example.com");
+        let old_portal = portal("2020.6.4671", "octopus-old.example.com");
+        let expiring = certs::halibut(certs::TENTACLE_CN, 12).context("lab certificate")?;
         Ok(Lab {
-            https: OpenPort::start().await?,
-            polling: OpenPort::start().await?,
-            tentacle_east: OpenPort::start().await?,
+            https: OctopusApi::start(new_portal)
+                .await
+                .context("cannot start the lab's Octopus portal")?,
+            old_api: OctopusApi::start(old_portal)
+                .await
+                .context("cannot start the lab's old Octopus portal")?,
+            polling,
+            tentacle_east: TlsServer::octopus_tentacle().await?,
+            tentacle_inspected: TlsServer::intercepting(Welcome::Tentacle).await?,
+            tentacle_expiring: TlsServer::halibut(expiring, Welcome::Tentacle).await?,
+            proxy_east: HttpProxy::open().await?,
+            proxy_west: HttpProxy::start(ProxyOptions {
+                refuse: Refuse::Everything,
+                ..ProxyOptions::default()
+            })
+            .await?,
             tentacle_west: SilentPort::start()
                 .await
                 .context("cannot make the lab's silent port")?,
@@ -118,13 +164,18 @@ version = 1
 name = "Demo: self-hosted Octopus to a new instance (loopback lab)"
 ticket = "CHG-DEMO-1"
 
+# The old portal still answers on its own port in this lab; its /api reports
+# 2020.6, older than Export/Import Projects needs (waived in east below).
 [old_server]
-url = "https://octopus-old.example.com"
+url = "https://octopus-old.example.com:{old_api}"
+ca_file = "lab-ca-old.pem"
 repointed = true
 
 [new_server]
 url = "https://octopus.example.com:{https}"
 polling = "polling.example.com:{polling}"
+thumbprint = "{server_thumbprint}"
+ca_file = "lab-ca-new.pem"
 
 [defaults]
 timeout = "2s"
@@ -159,6 +210,25 @@ resolvers = ["{dns_inside}", "{dns_outside}"]
   expect = "blocked"
   purpose = "The old server's polling port is closed after cutover"
 
+  # A listening Tentacle: Halibut answers as a Tentacle with the expected thumbprint.
+  [[datacenter.tentacle]]
+  name = "web01"
+  host = "127.0.0.1"
+  listen_port = {tentacle_east}
+  thumbprint = "{web01_thumbprint}"
+    [[datacenter.tentacle.trust]]
+    style = "listening"
+    thumbprint = "{server_thumbprint}"
+
+  # A polling Tentacle that reaches the server through east's proxy.
+  [[datacenter.tentacle]]
+  name = "app01"
+  polling_proxy = "127.0.0.1:{proxy_east}"
+    [[datacenter.tentacle.trust]]
+    style = "polling"
+    thumbprint = "{server_thumbprint}"
+    address = "https://127.0.0.1:{polling}"
+
 [[datacenter]]
 name = "west"
 
@@ -178,6 +248,34 @@ name = "west"
   target = "127.0.0.1:{closed}"
   purpose = "Deployments reach SQL Server (1433)"
   severity = "warning"
+
+  # A listening Tentacle behind a TLS-inspecting device: its certificate is
+  # issued by the inspection CA instead of being self-signed.
+  [[datacenter.tentacle]]
+  name = "web03"
+  host = "127.0.0.1"
+  listen_port = {tentacle_inspected}
+    [[datacenter.tentacle.trust]]
+    style = "listening"
+    thumbprint = "{server_thumbprint}"
+
+  # A listening Tentacle whose certificate expires in 12 days.
+  [[datacenter.tentacle]]
+  name = "web04"
+  host = "127.0.0.1"
+  listen_port = {tentacle_expiring}
+    [[datacenter.tentacle.trust]]
+    style = "listening"
+    thumbprint = "{server_thumbprint}"
+
+  # A polling Tentacle whose proxy refuses CONNECT to the polling port.
+  [[datacenter.tentacle]]
+  name = "app05"
+  polling_proxy = "127.0.0.1:{proxy_west}"
+    [[datacenter.tentacle.trust]]
+    style = "polling"
+    thumbprint = "{server_thumbprint}"
+    address = "https://127.0.0.1:{polling}"
 
 [proxy]
 url = "{proxy}"
@@ -214,13 +312,25 @@ datacenters = ["west"]
 purpose = "The old NuGet feed, through the proxy (its policy blocks it)"
 
 [[waive]]
+id = "dc.east.octopus.old-server-api"
+reason = "The old server is upgraded to 2023.4 the week before the export"
+ticket = "CHG-DEMO-3"
+
+[[waive]]
 id = "dc.west.tcp.sql"
 reason = "The SQL Server moves with the application in phase 2"
 ticket = "CHG-DEMO-2"
 "#,
-            https = self.https.addr.port(),
+            https = self.https.server.addr.port(),
+            old_api = self.old_api.server.addr.port(),
             polling = self.polling.addr.port(),
+            server_thumbprint = self.polling.identity.thumbprint(),
             tentacle_east = self.tentacle_east.addr.port(),
+            web01_thumbprint = self.tentacle_east.identity.thumbprint(),
+            tentacle_inspected = self.tentacle_inspected.addr.port(),
+            tentacle_expiring = self.tentacle_expiring.addr.port(),
+            proxy_east = self.proxy_east.addr.port(),
+            proxy_west = self.proxy_west.addr.port(),
             tentacle_west = self.tentacle_west.addr.port(),
             closed = self.closed.port(),
             dns_inside = self.dns_inside.addr,
@@ -248,6 +358,9 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
     let ca_file = out_dir.join("lab-ca.pem").display().to_string();
     let plan_text = lab.plan(&ca_file);
     output::write_atomic(&out_dir, "plan.toml", plan_text.as_bytes())?;
+    // The servers' ca_file entries: the lab CAs that issued the portals' certificates.
+    output::write_atomic(&out_dir, "lab-ca-new.pem", lab.https.ca.pem().as_bytes())?;
+    output::write_atomic(&out_dir, "lab-ca-old.pem", lab.old_api.ca.pem().as_bytes())?;
     let plan_path = out_dir.join("plan.toml");
     let plan = Plan::parse(&plan_text, &plan_path.display().to_string())?;
 
@@ -332,7 +445,7 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
         );
     }
     println!(
-        "The lab behaved as designed: east is GO (its resolvers disagree about the polling name: a warning), west is NO-GO (its Tentacle port is dropped, its public name is private, and a proxy block page answers for its old NuGet feed)."
+        "The lab behaved as designed: east is GO (its resolvers disagree about the polling name: a warning), west is NO-GO (its Tentacle port is dropped, its public name is private, a proxy block page answers for its old NuGet feed, a Tentacle sits behind TLS inspection, its Tentacle proxy refuses CONNECT, and the old server is older than 2021.1); east waives the old server's version."
     );
     Ok(report::exit::GO)
 }

@@ -100,5 +100,54 @@ fn demo_shows_a_go_and_a_no_go_data_center_and_writes_reports() {
     );
     assert_eq!(legacy["evidence"]["status"], 403);
     assert!(dir.join("lab-ca.pem").is_file());
+    // Identity: the Halibut polling port with its thumbprint, the old server's
+    // version (waived in east), a Tentacle behind inspection, an expiring
+    // certificate, a proxy that refuses CONNECT.
+    let polling = result(&east, "dc.east.tls.new-server-polling");
+    assert_eq!(polling["status"], "pass", "{polling}");
+    assert_eq!(polling["evidence"]["halibut"], "server");
+    assert_eq!(
+        result(&east, "dc.east.tentacle.web01.tls")["status"],
+        "pass"
+    );
+    let old = result(&east, "dc.east.octopus.old-server-api");
+    assert_eq!(old["status"], "waived");
+    assert_eq!(old["evidence"]["version"], "2020.6.4671");
+    assert_eq!(
+        result(&east, "dc.east.octopus.new-server-api")["status"],
+        "pass"
+    );
+    assert_eq!(
+        result(&west, "dc.west.octopus.old-server-api")["status"],
+        "fail"
+    );
+    let inspected = result(&west, "dc.west.tentacle.web03.tls");
+    assert_eq!(inspected["status"], "fail");
+    assert!(
+        inspected["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Contoso TLS Inspection CA"),
+        "{inspected}"
+    );
+    assert_eq!(
+        result(&west, "dc.west.tentacle.web04.tls")["status"],
+        "warn"
+    );
+    let refused = west["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| {
+            r["id"]
+                .as_str()
+                .unwrap()
+                .starts_with("dc.west.tentacle.app05.tls.")
+        })
+        .unwrap();
+    assert_eq!(
+        refused["evidence"]["error"]["kind"], "proxy-refused",
+        "{refused}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use probe::lab::certs;
 use probe::lab::misbehaving::{Behaviour, Misbehaving};
 use probe::lab::proxy::{HttpProxy, ProxyOptions};
-use probe::lab::tls::TlsServer;
+use probe::lab::tls::{TlsServer, Welcome};
 
 use crate::support::{LabRuntime, json, run, run_with_env, stdout};
 
@@ -95,7 +95,7 @@ fn check_tls_tells_server_tentacle_and_not_halibut_apart() {
 #[test]
 fn check_tls_flags_interception_naming_the_inspection_ca() {
     let lab = LabRuntime::new();
-    let middlebox = lab.start(TlsServer::intercepting());
+    let middlebox = lab.start(TlsServer::intercepting(Welcome::Server));
     let out = run(&[
         "check",
         "tls",

@@ -22,6 +22,8 @@ pub struct OctopusApiOptions {
     pub thumbprint: Thumbprint,
     /// The API key `certificate-global` requires.
     pub api_key: String,
+    /// The names its certificate is valid for (default: 127.0.0.1 and localhost).
+    pub names: Vec<String>,
 }
 
 /// A running fake Octopus portal; it stops when dropped.
@@ -36,9 +38,12 @@ impl OctopusApi {
     /// Starts the portal on 127.0.0.1.
     pub async fn start(options: OctopusApiOptions) -> io::Result<Self> {
         let ca = LabCa::new(LAB_ROOT_CA_CN).map_err(io::Error::other)?;
-        let identity = ca
-            .issue("127.0.0.1", &["127.0.0.1", "localhost"])
-            .map_err(io::Error::other)?;
+        let names: Vec<&str> = if options.names.is_empty() {
+            vec!["127.0.0.1", "localhost"]
+        } else {
+            options.names.iter().map(String::as_str).collect()
+        };
+        let identity = ca.issue(names[0], &names).map_err(io::Error::other)?;
         let options = Arc::new(options);
         let server = TlsServer::start(
             identity,

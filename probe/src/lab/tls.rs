@@ -164,11 +164,15 @@ impl TlsServer {
         .await
     }
 
-    /// A TLS inspection box in front of the server: the welcome page comes
-    /// through, but the leaf is issued by the lab's inspection CA.
-    pub async fn intercepting() -> io::Result<Self> {
-        let (identity, _ca) = certs::intercepted(certs::SERVER_CN).map_err(io::Error::other)?;
-        TlsServer::halibut(identity, Welcome::Server).await
+    /// A TLS inspection box in front of a server or Tentacle: the welcome
+    /// page comes through, but the leaf is issued by the lab's inspection CA.
+    pub async fn intercepting(welcome: Welcome) -> io::Result<Self> {
+        let cn = match welcome {
+            Welcome::Server => certs::SERVER_CN,
+            Welcome::Tentacle => certs::TENTACLE_CN,
+        };
+        let (identity, _ca) = certs::intercepted(cn).map_err(io::Error::other)?;
+        TlsServer::halibut(identity, welcome).await
     }
 
     /// A TLS endpoint that is not Halibut: `page` is its whole HTTP response.

@@ -4,6 +4,7 @@
 
 mod dns;
 mod feeds;
+pub mod identity;
 pub mod spec;
 pub mod tentacles;
 pub mod workers;
@@ -126,6 +127,11 @@ impl Plan {
 
         feeds::validate(&spec).map_err(|(span, message)| at(span, message))?;
 
+        // Relative paths in the plan (`ca_file`) are read from the plan's directory.
+        let plan_dir = Path::new(file)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
         let mut checks = BTreeMap::new();
         let mut dc_order = Vec::new();
         let mut all_ids = HashSet::new();
@@ -148,7 +154,7 @@ impl Plan {
             for t in &dc.tentacles {
                 tentacles::target_from_spec(t).map_err(|(span, m)| at(span, m))?;
             }
-            let planned = compile_datacenter(&spec, dc);
+            let planned = compile_datacenter(&spec, dc, &plan_dir);
             let mut seen = HashSet::new();
             for check in &planned {
                 if !seen.insert(check.id.clone()) {
@@ -223,7 +229,14 @@ impl Plan {
     /// keys, feed passwords, proxy credentials). Their values are redacted
     /// from every output. Families that name a variable add it here.
     pub fn secret_env_vars(&self) -> Vec<String> {
-        feeds::secret_env_vars(&self.spec)
+        let mut names = feeds::secret_env_vars(&self.spec);
+        for server in [&self.spec.old_server, &self.spec.new_server]
+            .into_iter()
+            .flatten()
+        {
+            names.extend(server.api_key_env.clone());
+        }
+        names
     }
 
     /// The new server's identity when the plan names its thumbprint: what
@@ -275,7 +288,11 @@ fn new_server_identity(plan: &PlanSpec) -> Option<crate::checks::local::NewServe
 /// Turns one data center's section (and the servers every data center must
 /// reach) into planned checks, in a fixed order: DNS (server names, then the
 /// data center's names), then TCP (the new server, then the data center's targets).
-fn compile_datacenter(plan: &PlanSpec, dc: &spec::DatacenterSpec) -> Vec<PlannedCheck> {
+fn compile_datacenter(
+    plan: &PlanSpec,
+    dc: &spec::DatacenterSpec,
+    plan_dir: &Path,
+) -> Vec<PlannedCheck> {
     let dc_name = dc.name.get_ref();
     let mut out = dns::compile(plan, dc);
     if let Some(server) = &plan.new_server {
@@ -286,6 +303,7 @@ fn compile_datacenter(plan: &PlanSpec, dc: &spec::DatacenterSpec) -> Vec<Planned
             server,
         ));
     }
+    out.extend(identity::server_identity_checks(plan, dc_name, plan_dir));
     for t in &dc.tcp {
         let name = t.name.clone().unwrap_or_else(|| t.target.to_string());
         let verb = match t.expect {

@@ -59,6 +59,11 @@ pub struct ServerSpec {
     pub polling: Option<Endpoint>,
     /// The server certificate thumbprint Tentacles will trust (SHA-1, 40 hex digits).
     pub thumbprint: Option<Thumbprint>,
+    /// The environment variable holding an API key (its name, never the key):
+    /// the server certificate is then read from the API and compared.
+    pub api_key_env: Option<String>,
+    /// Extra trusted CA certificates (PEM) for the portal's HTTPS, relative to the plan.
+    pub ca_file: Option<String>,
     /// `[old_server]` only: its names now point at the new server, so they
     /// must resolve to the new server's addresses.
     pub repointed: Option<Spanned<bool>>,

@@ -49,6 +49,7 @@ pub fn tentacle_checks(
             }),
         });
     }
+    out.extend(super::identity::tentacle_identity_checks(dc, t));
     if let Some(new) = new_server {
         out.push(PlannedCheck {
             id: CheckId::from_parts(["dc", dc, "tentacle", &t.name, "trusts-new-server"]),

@@ -24,6 +24,10 @@ fn the_template_is_a_valid_plan_with_stable_ids() {
             "dc.east.dns.octopus-legacy-example-com",
             "dc.east.tcp.new-server-https",
             "dc.east.tcp.new-server-polling",
+            "dc.east.tls.new-server-polling",
+            "dc.east.octopus.old-server-api",
+            "dc.east.octopus.new-server-api",
+            "dc.east.octopus.new-server-certificate",
             "dc.east.tcp.sql",
             "dc.east.tcp.old-server-polling-closed",
             "dc.east.worker.east-workers.workers",
@@ -40,7 +44,12 @@ fn the_template_is_a_valid_plan_with_stable_ids() {
     );
     assert_eq!(
         plan.secret_env_vars(),
-        ["NUGET_API_KEY", "PROXY_PASSWORD", "REGISTRY_TOKEN"]
+        [
+            "NUGET_API_KEY",
+            "PROXY_PASSWORD",
+            "REGISTRY_TOKEN",
+            "OCTOPUS_API_KEY"
+        ]
     );
     let west = plan.checks_for("west").unwrap();
     let tentacle = west
@@ -285,17 +294,20 @@ name = "east"
         [
             "dc.east.dns.new-server",
             "dc.east.tcp.new-server-https",
+            "dc.east.octopus.new-server-api",
             "dc.east.tentacle.app02-tentacle.tcp.octopus-example-com-10943",
             "dc.east.tentacle.app02-tentacle.trusts-new-server",
         ]
     );
+    let by_id = |id: &str| checks.iter().find(|c| c.id.as_str() == id).unwrap();
     assert!(
-        checks[2]
+        by_id("dc.east.tentacle.app02-tentacle.tcp.octopus-example-com-10943")
             .title
             .contains("1111111111111111111111111111111111111111")
     );
-    assert_eq!(checks[3].family(), report::Family::Local);
-    assert_eq!(checks[3].severity, Severity::Warning);
+    let trust = by_id("dc.east.tentacle.app02-tentacle.trusts-new-server");
+    assert_eq!(trust.family(), report::Family::Local);
+    assert_eq!(trust.severity, Severity::Warning);
 }
 
 #[test]
@@ -535,4 +547,97 @@ fn bad_feeds_are_errors_with_locations() {
         assert_eq!((err.line, err.column), (line, column), "{extra}: {err}");
         assert!(!err.message.contains(":pw@"), "{err}");
     }
+}
+
+#[test]
+fn identity_checks_compile_from_servers_and_tentacles() {
+    let src = r#"
+version = 1
+[old_server]
+url = "https://octopus.example.com/"
+ca_file = "certs/corp.pem"
+[new_server]
+url = "https://acme.octopus.app"
+polling = "polling.acme.octopus.app:443"
+thumbprint = "3f9a0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b"
+api_key_env = "OCTOPUS_API_KEY"
+[[datacenter]]
+name = "east"
+  [[datacenter.tentacle]]
+  name = "web01"
+  host = "web01.example.com"
+  listen_port = 10933
+  thumbprint = "B2C3D4E5F60718293A4B5C6D7E8F901234567890"
+  [[datacenter.tentacle]]
+  name = "app02"
+  polling_proxy = "proxy.example.com:3128"
+    [[datacenter.tentacle.trust]]
+    style = "polling"
+    thumbprint = "3F9A0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B"
+    address = "https://octopus.example.com:10943"
+"#;
+    let plan = Plan::parse(src, "/plans/acme/plan.toml").unwrap();
+    let checks = plan.checks_for("east").unwrap();
+    let by_id = |id: &str| {
+        checks
+            .iter()
+            .find(|c| c.id.as_str() == id)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no {id} in {:?}",
+                    checks.iter().map(|c| c.id.to_string()).collect::<Vec<_>>()
+                )
+            })
+    };
+    let CheckSpec::Tls(polling) = &by_id("dc.east.tls.new-server-polling").spec else {
+        panic!("a TLS check")
+    };
+    assert_eq!(polling.expected, crate::checks::tls::Expected::Server);
+    assert!(polling.cloud, "*.octopus.app is Octopus Cloud");
+    assert_eq!(
+        polling.thumbprint.as_ref().unwrap().as_str(),
+        "3F9A0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B"
+    );
+    let CheckSpec::OctopusApi(old) = &by_id("dc.east.octopus.old-server-api").spec else {
+        panic!("an API check")
+    };
+    assert_eq!(old.url, "https://octopus.example.com");
+    assert_eq!(old.min_version.as_ref().unwrap().to_string(), "2021.1");
+    assert_eq!(
+        old.ca_file.as_deref(),
+        Some(std::path::Path::new("/plans/acme/certs/corp.pem"))
+    );
+    let CheckSpec::OctopusApi(new) = &by_id("dc.east.octopus.new-server-api").spec else {
+        panic!("an API check")
+    };
+    assert!(new.min_version.is_none());
+    let CheckSpec::OctopusThumbprint(cert) = &by_id("dc.east.octopus.new-server-certificate").spec
+    else {
+        panic!("a certificate check")
+    };
+    assert_eq!(cert.api_key_env, "OCTOPUS_API_KEY");
+    assert_eq!(
+        cert.polling.as_ref().unwrap().endpoint.to_string(),
+        "polling.acme.octopus.app:443"
+    );
+    assert!(
+        checks
+            .iter()
+            .all(|c| c.id.as_str() != "dc.east.octopus.old-server-certificate"),
+        "no API key for the old server"
+    );
+    let CheckSpec::Tls(web01) = &by_id("dc.east.tentacle.web01.tls").spec else {
+        panic!("a TLS check")
+    };
+    assert_eq!(web01.endpoint.to_string(), "web01.example.com:10933");
+    assert_eq!(web01.expected, crate::checks::tls::Expected::Tentacle);
+    let CheckSpec::Tls(via) = &by_id("dc.east.tentacle.app02.tls.octopus-example-com-10943").spec
+    else {
+        panic!("a TLS check")
+    };
+    assert_eq!(
+        via.proxy.as_ref().unwrap().endpoint.to_string(),
+        "proxy.example.com:3128"
+    );
+    assert_eq!(plan.secret_env_vars(), ["OCTOPUS_API_KEY"]);
 }

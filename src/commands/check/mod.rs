@@ -4,6 +4,7 @@
 
 mod dns;
 mod feed;
+mod octopus;
 mod tcp;
 mod tls;
 
@@ -17,5 +18,6 @@ pub fn check(cmd: CheckCommand) -> Result<i32> {
         CheckCommand::Dns(args) => dns::dns(args),
         CheckCommand::Tls(args) => tls::tls(args),
         CheckCommand::Feed(args) => feed::feed(args),
+        CheckCommand::Octopus(args) => octopus::octopus(args),
     }
 }

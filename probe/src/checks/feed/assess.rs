@@ -109,7 +109,7 @@ fn transport_detail(path: &PathEvidence, stage: Stage, message: &str) -> String 
     match stage {
         Stage::Setup => format!("not probed: {message}"),
         Stage::Timeout => format!("no answer (timeout): {message}"),
-        Stage::Tunnel => format!("no tunnel through {proxy}: {message}"),
+        Stage::Tunnel => format!("{proxy} refused the CONNECT tunnel: {message}"),
         Stage::ProxyAuth => format!("{proxy} wants credentials (407): {message}"),
         Stage::Tls => format!("TLS failed: {message}"),
         Stage::Dns => format!("the name did not resolve: {message}"),

@@ -75,7 +75,7 @@ async fn a_tls12_tentacle_is_identified() {
 
 #[tokio::test]
 async fn an_intercepting_endpoint_is_flagged_with_the_inspection_ca() {
-    let middlebox = TlsServer::intercepting().await.unwrap();
+    let middlebox = TlsServer::intercepting(Welcome::Server).await.unwrap();
     let spec = spec_for(middlebox.addr, Expected::Server);
     let ev = gather(&ctx(), &spec).await;
     assert_eq!(ev.chain.len(), 2);

@@ -1,0 +1,159 @@
+//! Identity checks compiled from the plan: the TLS and Halibut check of the
+//! new server's polling endpoint and of listening Tentacles, TLS through the
+//! polling proxy a Tentacle names, and the Octopus API checks (`/api`
+//! version, the server certificate by API key). Ids:
+//! `dc.<dc>.tls.new-server-polling`, `dc.<dc>.octopus.<server>-api`,
+//! `dc.<dc>.octopus.<server>-certificate`, `dc.<dc>.tentacle.<name>.tls[.<server>]`.
+
+use std::path::{Path, PathBuf};
+
+use report::{CheckId, Severity};
+
+use super::spec::{PlanSpec, ServerSpec};
+use crate::check::{CheckSpec, PlannedCheck};
+use crate::checks::octopus::{ApiSpec, EXPORT_IMPORT_MINIMUM, ThumbprintSpec};
+use crate::checks::tls::{Expected, TlsSpec};
+use crate::endpoint::Endpoint;
+use crate::tentacle::TentacleTarget;
+use crate::tunnel::ProxyRoute;
+
+/// The new server's polling endpoint, as every data center's Tentacles will reach it.
+pub fn polling_spec(server: &ServerSpec) -> Option<TlsSpec> {
+    let polling = server.polling.clone()?;
+    let mut spec = TlsSpec::new(polling, Expected::Server);
+    spec.thumbprint = server.thumbprint.clone();
+    Some(spec)
+}
+
+/// TLS + Halibut of the new server's polling endpoint, and the API checks of both servers.
+pub fn server_identity_checks(plan: &PlanSpec, dc: &str, plan_dir: &Path) -> Vec<PlannedCheck> {
+    let mut out = Vec::new();
+    if let Some(spec) = plan.new_server.as_ref().and_then(polling_spec) {
+        out.push(PlannedCheck {
+            id: CheckId::from_parts(["dc", dc, "tls", "new-server-polling"]),
+            title: "New Octopus Server: polling endpoint identity (TLS, Halibut, thumbprint)"
+                .into(),
+            target: spec.endpoint.to_string(),
+            severity: Severity::Blocker,
+            spec: CheckSpec::Tls(spec),
+        });
+    }
+    for (key, label, server, min) in [
+        (
+            "old-server",
+            "Old Octopus Server",
+            &plan.old_server,
+            Some(EXPORT_IMPORT_MINIMUM),
+        ),
+        ("new-server", "New Octopus Server", &plan.new_server, None),
+    ] {
+        let Some(server) = server else { continue };
+        let Some(url) = &server.url else { continue };
+        let url = url.get_ref().trim_end_matches('/').to_string();
+        let ca_file = server.ca_file.as_ref().map(|f| resolve(plan_dir, f));
+        let title = match min {
+            Some(min) => {
+                format!("{label}: API answers, version {min} or later (Export/Import Projects)")
+            }
+            None => format!("{label}: API answers"),
+        };
+        out.push(PlannedCheck {
+            id: CheckId::from_parts(["dc", dc, "octopus", &format!("{key}-api")]),
+            title,
+            target: format!("{url}/api"),
+            severity: Severity::Blocker,
+            spec: CheckSpec::OctopusApi(ApiSpec {
+                url: url.clone(),
+                min_version: min.and_then(|m| m.parse().ok()),
+                ca_file: ca_file.clone(),
+            }),
+        });
+        if let Some(var) = &server.api_key_env {
+            out.push(PlannedCheck {
+                id: CheckId::from_parts(["dc", dc, "octopus", &format!("{key}-certificate")]),
+                title: format!(
+                    "{label}: server certificate (API) matches the polling port and the plan"
+                ),
+                target: format!("{url}/api/configuration/certificates/certificate-global"),
+                severity: Severity::Blocker,
+                spec: CheckSpec::OctopusThumbprint(ThumbprintSpec {
+                    url,
+                    api_key_env: var.clone(),
+                    ca_file,
+                    polling: polling_spec(server),
+                    expected: server.thumbprint.clone(),
+                }),
+            });
+        }
+    }
+    out
+}
+
+/// A relative `ca_file` is read from the plan's directory.
+fn resolve(plan_dir: &Path, file: &str) -> PathBuf {
+    let path = Path::new(file);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        plan_dir.join(path)
+    }
+}
+
+/// TLS + Halibut of a listening Tentacle (its host and port), and of each
+/// polling server reached through the polling proxy it names.
+pub fn tentacle_identity_checks(dc: &str, t: &TentacleTarget) -> Vec<PlannedCheck> {
+    let mut out = Vec::new();
+    if let (Some(host), Some(port)) = (&t.host, t.listen_port) {
+        let mut spec = TlsSpec::new(Endpoint::new(host.clone(), port), Expected::Tentacle);
+        spec.thumbprint = t.thumbprint.clone();
+        out.push(PlannedCheck {
+            id: CheckId::from_parts(["dc", dc, "tentacle", &t.name, "tls"]),
+            title: format!(
+                "Listening Tentacle {} answers as itself (TLS, Halibut, thumbprint)",
+                t.name
+            ),
+            target: spec.endpoint.to_string(),
+            severity: Severity::Blocker,
+            spec: CheckSpec::Tls(spec),
+        });
+    }
+    if let Some(proxy) = &t.polling_proxy {
+        let mut seen: Vec<&Endpoint> = Vec::new();
+        for (thumbprint, address) in t.polling() {
+            if seen.contains(&&address.endpoint) {
+                continue;
+            }
+            seen.push(&address.endpoint);
+            let trusted: Vec<_> = t
+                .polling()
+                .filter(|(_, a)| a.endpoint == address.endpoint)
+                .map(|(t, _)| t.clone())
+                .collect();
+            let mut spec = TlsSpec::new(address.endpoint.clone(), Expected::Server);
+            // With several trusted thumbprints (a rotation), the trust check judges them.
+            spec.thumbprint = (trusted.len() == 1).then(|| thumbprint.clone());
+            spec.proxy = Some(ProxyRoute {
+                endpoint: proxy.clone(),
+                auth: crate::tunnel::ProxyAuth::None,
+            });
+            out.push(PlannedCheck {
+                id: CheckId::from_parts([
+                    "dc",
+                    dc,
+                    "tentacle",
+                    &t.name,
+                    "tls",
+                    &address.endpoint.to_string(),
+                ]),
+                title: format!(
+                    "Tentacle {} reaches {} through its polling proxy {proxy} (TLS, Halibut)",
+                    t.name, address.endpoint
+                ),
+                target: address.endpoint.to_string(),
+                severity: Severity::Blocker,
+                spec: CheckSpec::Tls(spec),
+            });
+        }
+    }
+    out
+}
