@@ -184,8 +184,11 @@ fn a_polling_name_that_differs_between_resolvers_warns_with_both_answers() {
             127, 0, 0, 2,
         ))))
         .unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
+    // The polling port answers as Halibut (dc.east.tls.new-server-polling).
+    let listener = rt
+        .block_on(probe::lab::tls::TlsServer::octopus_server())
+        .unwrap();
+    let port = listener.addr.port();
     let plan = format!(
         "version = 1\n[new_server]\npolling = \"polling.example.com:{port}\"\n\
          [dns]\nresolvers = [\"{}\", \"{}\"]\n[[datacenter]]\nname = \"east\"\n",

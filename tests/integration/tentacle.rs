@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use crate::support::{preflight, run, stderr, stdout};
 
 const SERVER: &str = "3F9A0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B";
-const NEW: &str = "8E7D6C5B4A3928170F6E5D4C3B2A190817263544";
 
 fn fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -172,15 +171,20 @@ fn run_discover_checks_the_polling_servers_this_machine_trusts() {
 
 #[test]
 fn run_discover_warns_with_the_command_when_a_tentacle_does_not_trust_the_new_server() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
+    // The new server's polling port must answer as Halibut with its thumbprint
+    // (dc.east.tls.new-server-polling); the Tentacle trusts another one.
+    let lab = crate::support::LabRuntime::new();
+    let listener = lab.start(probe::lab::tls::TlsServer::octopus_server());
+    let new = listener.identity.thumbprint().to_string();
+    assert_ne!(new, SERVER);
+    let port = listener.addr.port();
     let dir = tempdir("trust");
     let index = index_with_polling_tentacle(&dir, &format!("https://127.0.0.1:{port}"), SERVER);
     let plan = dir.join("plan.toml");
     std::fs::write(
         &plan,
         format!(
-            "version = 1\n[new_server]\npolling = \"127.0.0.1:{port}\"\nthumbprint = \"{NEW}\"\n[[datacenter]]\nname = \"east\"\n"
+            "version = 1\n[new_server]\npolling = \"127.0.0.1:{port}\"\nthumbprint = \"{new}\"\n[[datacenter]]\nname = \"east\"\n"
         ),
     )
     .unwrap();
