@@ -225,3 +225,53 @@ fn through_a_proxy_with_credentials_from_the_environment() {
         stdout(&out)
     );
 }
+
+#[test]
+fn a_plan_with_polling_via_proxy_tunnels_the_polling_check() {
+    let lab = LabRuntime::new();
+    let server = lab.start(TlsServer::octopus_server());
+    let proxy = lab.start(HttpProxy::start(ProxyOptions {
+        credentials: Some(("east-tentacles".into(), "Pr0xy-pa55".into())),
+        ..ProxyOptions::default()
+    }));
+    let plan = format!(
+        "version = 1\n[new_server]\npolling = \"{}\"\nthumbprint = \"{}\"\n\
+         [proxy]\nurl = \"{}\"\nusername_env = \"LAB_PROXY_USER\"\npassword_env = \"LAB_PROXY_PASSWORD\"\n\
+         [[datacenter]]\nname = \"east\"\npolling_via = \"proxy\"\n",
+        server.addr,
+        server.identity.thumbprint(),
+        proxy.url()
+    );
+    let dir = std::env::temp_dir().join(format!("preflight-it-via-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("plan.toml");
+    std::fs::write(&path, plan).unwrap();
+    let env = [
+        ("LAB_PROXY_USER", "east-tentacles"),
+        ("LAB_PROXY_PASSWORD", "Pr0xy-pa55"),
+    ];
+    let out = run_with_env(
+        &["run", "--plan", path.to_str().unwrap(), "--format", "json"],
+        &env,
+    );
+    let text = stdout(&out);
+    assert!(!text.contains("Pr0xy-pa55"), "{text}");
+    let report = json(&out);
+    assert_eq!(out.status.code(), Some(0), "{report}");
+    let tls = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "dc.east.tls.new-server-polling")
+        .unwrap()
+        .clone();
+    assert_eq!(tls["status"], "pass", "{tls}");
+    assert_eq!(tls["evidence"]["proxy"], proxy.url());
+    assert_eq!(tls["evidence"]["halibut"], "server");
+    assert!(
+        proxy.requests().iter().any(|r| r.method == "CONNECT"
+            && r.authenticated
+            && r.target == server.addr.to_string())
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use report::{CheckId, Severity};
 
-use super::spec::{PlanSpec, ServerSpec};
+use super::spec::{DatacenterSpec, PlanSpec, PollingVia, ServerSpec};
 use crate::check::{CheckSpec, PlannedCheck};
 use crate::checks::octopus::{ApiSpec, EXPORT_IMPORT_MINIMUM, ThumbprintSpec};
 use crate::checks::tls::{Expected, TlsSpec};
@@ -25,14 +25,41 @@ pub fn polling_spec(server: &ServerSpec) -> Option<TlsSpec> {
     Some(spec)
 }
 
-/// TLS + Halibut of the new server's polling endpoint, and the API checks of both servers.
-pub fn server_identity_checks(plan: &PlanSpec, dc: &str, plan_dir: &Path) -> Vec<PlannedCheck> {
+/// The proxy a data center's polling Tentacles go through (`polling_via =
+/// "proxy"`): the plan's `[proxy]`, credentials from its environment variables.
+pub fn polling_proxy(plan: &PlanSpec, dc: &DatacenterSpec) -> Option<ProxyRoute> {
+    let via = dc.polling_via.as_ref().map(|v| *v.get_ref());
+    if via != Some(PollingVia::Proxy) {
+        return None;
+    }
+    let proxy = plan.proxy.as_ref()?;
+    let route = ProxyRoute::parse(proxy.url.get_ref()).ok()?;
+    Some(match (&proxy.username_env, &proxy.password_env) {
+        (Some(user), Some(pass)) => route.with_env_credentials(user, pass),
+        _ => route,
+    })
+}
+
+/// TLS + Halibut of the new server's polling endpoint (through the proxy when
+/// the data center's Tentacles poll through it), and the API checks of both servers.
+pub fn server_identity_checks(
+    plan: &PlanSpec,
+    dc_spec: &DatacenterSpec,
+    plan_dir: &Path,
+) -> Vec<PlannedCheck> {
+    let dc = dc_spec.name.get_ref().as_str();
     let mut out = Vec::new();
-    if let Some(spec) = plan.new_server.as_ref().and_then(polling_spec) {
+    if let Some(mut spec) = plan.new_server.as_ref().and_then(polling_spec) {
+        spec.proxy = polling_proxy(plan, dc_spec);
+        let via = match &spec.proxy {
+            Some(route) => format!(" through the proxy {}", route.display()),
+            None => String::new(),
+        };
         out.push(PlannedCheck {
             id: CheckId::from_parts(["dc", dc, "tls", "new-server-polling"]),
-            title: "New Octopus Server: polling endpoint identity (TLS, Halibut, thumbprint)"
-                .into(),
+            title: format!(
+                "New Octopus Server: polling endpoint identity{via} (TLS, Halibut, thumbprint)"
+            ),
             target: spec.endpoint.to_string(),
             severity: Severity::Blocker,
             spec: CheckSpec::Tls(spec),

@@ -126,6 +126,17 @@ impl Plan {
         dns::validate(&spec, &at)?;
 
         feeds::validate(&spec).map_err(|(span, message)| at(span, message))?;
+        for dc in &spec.datacenters {
+            if let Some(via) = &dc.polling_via
+                && *via.get_ref() == spec::PollingVia::Proxy
+                && spec.proxy.is_none()
+            {
+                return Err(at(
+                    Some(via.span()),
+                    "`polling_via = \"proxy\"` needs a [proxy] section with the proxy's url".into(),
+                ));
+            }
+        }
 
         // Relative paths in the plan (`ca_file`) are read from the plan's directory.
         let plan_dir = Path::new(file)
@@ -298,12 +309,13 @@ fn compile_datacenter(
     if let Some(server) = &plan.new_server {
         out.extend(server_checks(
             dc_name,
+            identity::polling_proxy(plan, dc).map(|r| r.endpoint),
             "new-server",
             "New Octopus Server",
             server,
         ));
     }
-    out.extend(identity::server_identity_checks(plan, dc_name, plan_dir));
+    out.extend(identity::server_identity_checks(plan, dc, plan_dir));
     for t in &dc.tcp {
         let name = t.name.clone().unwrap_or_else(|| t.target.to_string());
         let verb = match t.expect {
@@ -343,7 +355,15 @@ fn compile_datacenter(
     out
 }
 
-fn server_checks(dc: &str, key: &str, label: &str, server: &ServerSpec) -> Vec<PlannedCheck> {
+/// `via_proxy`: this data center's polling Tentacles reach the polling
+/// endpoint through this proxy, so the TCP check goes to the proxy.
+fn server_checks(
+    dc: &str,
+    via_proxy: Option<Endpoint>,
+    key: &str,
+    label: &str,
+    server: &ServerSpec,
+) -> Vec<PlannedCheck> {
     let mut out = Vec::new();
     if let Some(url) = &server.url
         && let Ok(endpoint) = server_url_endpoint(url.get_ref())
@@ -356,12 +376,22 @@ fn server_checks(dc: &str, key: &str, label: &str, server: &ServerSpec) -> Vec<P
         ));
     }
     if let Some(polling) = &server.polling {
-        out.push(tcp_check(
-            dc,
-            &format!("{key}-polling"),
-            format!("{label}: polling Tentacles connect here"),
-            polling.clone(),
-        ));
+        out.push(match via_proxy {
+            Some(proxy) => tcp_check(
+                dc,
+                &format!("{key}-polling"),
+                format!(
+                    "{label}: polling Tentacles connect to {polling} through the proxy {proxy}"
+                ),
+                proxy,
+            ),
+            None => tcp_check(
+                dc,
+                &format!("{key}-polling"),
+                format!("{label}: polling Tentacles connect here"),
+                polling.clone(),
+            ),
+        });
     }
     out
 }

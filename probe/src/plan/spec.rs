@@ -82,6 +82,9 @@ pub struct DefaultsSpec {
 #[serde(deny_unknown_fields)]
 pub struct DatacenterSpec {
     pub name: Spanned<String>,
+    /// How this data center's polling Tentacles reach the new server's
+    /// polling endpoint: `direct` (default) or through `[proxy]`.
+    pub polling_via: Option<Spanned<PollingVia>>,
     /// This data center's resolvers; overrides `[dns] resolvers`.
     pub resolvers: Option<Spanned<Vec<ResolverSpec>>>,
     #[serde(default)]
@@ -280,4 +283,15 @@ pub struct WaiverSpec {
     pub id: Spanned<String>,
     pub reason: String,
     pub ticket: String,
+}
+
+/// How polling Tentacles of a data center reach the polling endpoint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PollingVia {
+    /// Straight to the server.
+    #[default]
+    Direct,
+    /// Through the plan's `[proxy]` (Tentacle's polling proxy setting), with CONNECT.
+    Proxy,
 }

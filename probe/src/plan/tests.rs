@@ -641,3 +641,41 @@ name = "east"
     );
     assert_eq!(plan.secret_env_vars(), ["OCTOPUS_API_KEY"]);
 }
+
+#[test]
+fn polling_via_proxy_tunnels_the_polling_checks_through_the_plan_proxy() {
+    let plan = parse(TEMPLATE).unwrap();
+    let west = plan.checks_for("west").unwrap();
+    let by_id = |id: &str| west.iter().find(|c| c.id.as_str() == id).unwrap();
+    let CheckSpec::Tls(tls) = &by_id("dc.west.tls.new-server-polling").spec else {
+        panic!("a TLS check")
+    };
+    let route = tls.proxy.as_ref().expect("through the proxy");
+    assert_eq!(route.display(), "http://proxy.example.com:3128");
+    assert_eq!(
+        route.auth,
+        crate::tunnel::ProxyAuth::Env {
+            username_env: "PROXY_USER".into(),
+            password_env: "PROXY_PASSWORD".into()
+        }
+    );
+    let CheckSpec::Tcp(tcp) = &by_id("dc.west.tcp.new-server-polling").spec else {
+        panic!("a TCP check")
+    };
+    assert_eq!(tcp.endpoint.to_string(), "proxy.example.com:3128");
+    // East polls directly.
+    let east = plan.checks_for("east").unwrap();
+    let tls = east
+        .iter()
+        .find(|c| c.id.as_str() == "dc.east.tls.new-server-polling")
+        .unwrap();
+    let CheckSpec::Tls(tls) = &tls.spec else {
+        panic!()
+    };
+    assert!(tls.proxy.is_none());
+
+    let err = parse("version = 1\n[[datacenter]]\nname = \"east\"\npolling_via = \"proxy\"\n")
+        .unwrap_err();
+    assert_eq!((err.line, err.column), (4, 15), "{err}");
+    assert!(err.message.contains("needs a [proxy] section"), "{err}");
+}
