@@ -38,10 +38,31 @@ pub async fn gather(ctx: &Context, spec: &TlsSpec) -> TlsEvidence {
         ..TlsEvidence::default()
     };
     let start = Instant::now();
-    let tcp = match open(ctx, spec, &mut ev).await {
-        Ok(tcp) => tcp,
-        Err(failure) => {
+    // Resolution, connect and the proxy's CONNECT share two timeouts, so that
+    // with the handshake and the Halibut answer the whole check stays within
+    // four: the runner's guard is above that.
+    let opened = tokio::time::timeout(ctx.timeout * 2, open(ctx, spec, &mut ev)).await;
+    let tcp = match opened {
+        Ok(Ok(tcp)) => tcp,
+        Ok(Err(failure)) => {
             ev.error = Some(failure);
+            return ev;
+        }
+        Err(_) => {
+            let stage = if spec.proxy.is_some() {
+                Stage::Proxy
+            } else {
+                Stage::Connect
+            };
+            ev.error = Some(failure(
+                stage,
+                FailureKind::Timeout,
+                format!(
+                    "no connection to {} within {}",
+                    spec.endpoint,
+                    seconds(ctx.timeout * 2)
+                ),
+            ));
             return ev;
         }
     };
