@@ -23,6 +23,7 @@ pub struct Request {
 }
 
 impl Request {
+    /// The first value of a header, name in any case.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -40,6 +41,7 @@ pub struct Response {
 }
 
 impl Response {
+    /// A response with this status, content type and body.
     pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
         Response {
             status,
@@ -48,6 +50,7 @@ impl Response {
         }
     }
 
+    /// Adds a header.
     pub fn with_header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.into(), value.into()));
         self

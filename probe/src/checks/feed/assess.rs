@@ -6,7 +6,8 @@ use serde::Serialize;
 
 use report::Status;
 
-use super::fetch::{LoginRoundTrip, PathEvidence, Redirect, Stage};
+use super::docker::LoginRoundTrip;
+use super::evidence::{PathEvidence, Redirect, Stage};
 use super::protocol::judge;
 use super::{FeedEvidence, FeedKind, FeedSpec, PathVia, Via};
 use crate::check::Outcome;

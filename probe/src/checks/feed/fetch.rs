@@ -1,18 +1,17 @@
 //! The I/O of a feed check: one path (direct or through the proxy), its
 //! redirects followed and recorded, the body read up to a cap, and for a
-//! Docker registry with credentials the token round-trip. Credentials are
-//! sent only to the feed's own origin (and to the registry's token realm),
-//! and never written into the evidence.
+//! Docker registry with credentials the login round-trip (docker.rs).
+//! Credentials are sent only to the feed's own origin (and to the
+//! registry's token realm), and never written into the evidence.
 
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
-use super::protocol::{Challenge, parse_challenge};
+use super::docker::{parse_challenge, token_round_trip};
+use super::evidence::{Exchange, PathEvidence, Redirect, Stage, TransportError};
 use super::{BODY_CAP, Credentials, FeedKind, FeedSpec, PathVia};
 use crate::check::Context;
 use crate::http::{self, HttpOptions, describe_error};
-use crate::proxy::{self, ProxyDecision, ProxySource};
+use crate::proxy::{self, ProxyDecision};
 
 /// Most redirects followed before giving up.
 pub const MAX_REDIRECTS: usize = 10;
@@ -54,106 +53,6 @@ pub fn read_credentials(
             Some(Secret::Bearer(get(token_env, "the feed token")?))
         }
     })
-}
-
-/// One HTTP answer: status, headers (names lower-cased) and the body up to the cap.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Exchange {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    /// The body was longer than the cap; only its start was read.
-    pub truncated: bool,
-}
-
-impl Exchange {
-    /// The first value of a header (name in any case).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// One redirect followed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Redirect {
-    pub status: u16,
-    pub location: String,
-}
-
-/// Where a request failed before an HTTP answer came back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Stage {
-    /// The probe could not start (no proxy configured, a bad proxy URL or CA file).
-    Setup,
-    Dns,
-    /// TCP connect refused or unreachable (to the feed, or to the proxy).
-    Connect,
-    /// No answer within the timeout (a firewall that drops).
-    Timeout,
-    /// The proxy refused the CONNECT tunnel.
-    Tunnel,
-    /// The proxy asked for credentials (407).
-    ProxyAuth,
-    /// The TLS handshake or certificate check failed.
-    Tls,
-    /// Too many redirects, or a redirect without a usable location.
-    Redirect,
-    /// The answer broke off while its body was read.
-    Body,
-    Other,
-}
-
-/// Why no HTTP answer came back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TransportError {
-    pub stage: Stage,
-    pub message: String,
-}
-
-/// The Docker login round-trip: challenge → token from the realm → `/v2/` again. Serialized as `login` (a key named `token` would be taken for a credential by report redaction).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct LoginRoundTrip {
-    /// `bearer` or `basic`, from the registry's challenge.
-    pub scheme: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub realm: Option<String>,
-    /// The token endpoint's status (bearer only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub realm_status: Option<u16>,
-    /// The token endpoint returned a token (its value is never recorded).
-    pub token_issued: bool,
-    /// The registry's status for `/v2/` with the token (or basic credentials).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub registry_status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-/// What one path (direct or proxy) saw.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathEvidence {
-    pub via: PathVia,
-    /// The URL requested first.
-    pub url: String,
-    /// The URL of the last answer, after redirects.
-    pub final_url: Option<String>,
-    /// The proxy used, redacted; `None` when the request went direct.
-    pub proxy: Option<String>,
-    pub proxy_source: Option<ProxySource>,
-    /// The no-proxy rule that sent a proxy path direct.
-    pub bypassed_by: Option<String>,
-    pub redirects: Vec<Redirect>,
-    pub answer: Result<Exchange, TransportError>,
-    pub login: Option<LoginRoundTrip>,
-    /// Credentials were sent with the request.
-    pub authenticated: bool,
-    pub elapsed_ms: u64,
-    /// A proxy variable set in this environment that a direct path did not use.
-    pub unused_env_proxy: Option<String>,
 }
 
 /// Probes one path, bounded by three timeouts in all (connect, redirects, token).
@@ -338,7 +237,7 @@ async fn fetch(
 }
 
 /// Sends one request and reads its answer, all before `deadline`.
-async fn send(
+pub(super) async fn send(
     request: reqwest::RequestBuilder,
     deadline: Instant,
 ) -> Result<Exchange, TransportError> {
@@ -377,7 +276,11 @@ async fn send(
     }
 }
 
-fn authorize(request: reqwest::RequestBuilder, secret: &Secret) -> reqwest::RequestBuilder {
+/// Adds the credentials to a request (basic or bearer).
+pub(super) fn authorize(
+    request: reqwest::RequestBuilder,
+    secret: &Secret,
+) -> reqwest::RequestBuilder {
     match secret {
         Secret::Basic(user, password) => request.basic_auth(user, Some(password)),
         Secret::Bearer(token) => request.bearer_auth(token),
@@ -391,66 +294,6 @@ fn accept(kind: FeedKind) -> &'static str {
         FeedKind::Maven => "application/xml, text/xml;q=0.9, */*;q=0.1",
         FeedKind::Helm | FeedKind::Http => "*/*",
     }
-}
-
-/// Challenge → credentials → `/v2/` again. Bearer: basic credentials buy a
-/// token at the realm; a `token_env` token is presented as it is.
-async fn token_round_trip(
-    client: &reqwest::Client,
-    registry: &url::Url,
-    challenge: &Challenge,
-    secret: &Secret,
-    deadline: Instant,
-) -> LoginRoundTrip {
-    let mut trip = LoginRoundTrip {
-        scheme: challenge.scheme.clone(),
-        realm: challenge.param("realm").map(str::to_string),
-        ..LoginRoundTrip::default()
-    };
-    let retry = match (challenge.scheme.as_str(), secret) {
-        ("basic", Secret::Basic(..)) => authorize(client.get(registry.clone()), secret),
-        ("bearer", Secret::Bearer(token)) => client.get(registry.clone()).bearer_auth(token),
-        ("bearer", Secret::Basic(..)) => {
-            let Some(realm) = trip.realm.as_deref().and_then(|r| url::Url::parse(r).ok()) else {
-                trip.error = Some("the challenge has no usable realm URL".into());
-                return trip;
-            };
-            let mut token_url = realm;
-            for key in ["service", "scope"] {
-                if let Some(v) = challenge.param(key) {
-                    token_url.query_pairs_mut().append_pair(key, v);
-                }
-            }
-            let answer = send(authorize(client.get(token_url), secret), deadline).await;
-            let token = match answer {
-                Ok(e) => {
-                    trip.realm_status = Some(e.status);
-                    super::protocol::token_from_json(&e.body)
-                }
-                Err(e) => {
-                    trip.error = Some(format!("token request failed: {}", e.message));
-                    return trip;
-                }
-            };
-            let Some(token) = token.filter(|_| trip.realm_status == Some(200)) else {
-                trip.error = Some("the realm returned no token".into());
-                return trip;
-            };
-            trip.token_issued = true;
-            client.get(registry.clone()).bearer_auth(token)
-        }
-        (scheme, _) => {
-            trip.error = Some(format!(
-                "the registry asks for `{scheme}` authentication, which these credentials cannot answer"
-            ));
-            return trip;
-        }
-    };
-    match send(retry, deadline).await {
-        Ok(e) => trip.registry_status = Some(e.status),
-        Err(e) => trip.error = Some(format!("registry request failed: {}", e.message)),
-    }
-    trip
 }
 
 /// The HTTP client only says "tunnel error: unsuccessful"; asking the proxy

@@ -4,12 +4,17 @@
 //! page or a 404 also "connect".
 //!
 //! `gather` (fetch.rs) does the HTTP, following and recording redirects and
-//! reading bodies with a size cap; `assess` (assess.rs) is pure: it judges
-//! each path's answer with the protocol rules in protocol.rs.
+//! reading bodies with a size cap, into the plain data of evidence.rs;
+//! `assess` (assess.rs) is pure: it judges each path's answer with the
+//! protocol rules in protocol.rs (docker.rs for registries, xml.rs for the
+//! XML feeds).
 
 mod assess;
+pub mod docker;
+mod evidence;
 mod fetch;
 pub mod protocol;
+mod xml;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -18,7 +23,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use assess::{FeedProbe, assess};
-pub use fetch::{Exchange, LoginRoundTrip, PathEvidence, Redirect, TransportError};
+pub use docker::LoginRoundTrip;
+pub use evidence::{Exchange, PathEvidence, Redirect, Stage, TransportError};
 
 use crate::check::Context;
 use crate::proxy::{ProxyConfig, ProxySource};
@@ -55,6 +61,7 @@ impl FeedKind {
         FeedKind::Http,
     ];
 
+    /// The kind as the plan writes it (`nuget-v3`).
     pub fn as_str(self) -> &'static str {
         match self {
             FeedKind::NugetV3 => "nuget-v3",
@@ -210,6 +217,10 @@ pub async fn gather_with_env(
     evidence
 }
 
+#[cfg(test)]
+mod assess_tests;
+#[cfg(test)]
+mod lab_tests;
 #[cfg(test)]
 mod tests;
 

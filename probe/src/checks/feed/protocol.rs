@@ -3,10 +3,10 @@
 //! block page, a login page, a wrong content type) fails with the first bytes
 //! of what came back.
 
-use quick_xml::events::Event;
-
 use super::FeedKind;
-use super::fetch::{Exchange, LoginRoundTrip};
+use super::docker::{LoginRoundTrip, docker};
+use super::evidence::Exchange;
+use super::xml::xml_root;
 
 /// Whether an answer speaks the feed's protocol, and what it showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,14 +16,16 @@ pub struct Judgment {
 }
 
 impl Judgment {
-    fn ok(detail: impl Into<String>) -> Self {
+    /// It is the protocol: `detail` says what it showed.
+    pub(super) fn ok(detail: impl Into<String>) -> Self {
         Judgment {
             ok: true,
             detail: detail.into(),
         }
     }
 
-    fn no(detail: impl Into<String>) -> Self {
+    /// It is not: `detail` says what was expected and what came.
+    pub(super) fn no(detail: impl Into<String>) -> Self {
         Judgment {
             ok: false,
             detail: detail.into(),
@@ -215,66 +217,8 @@ fn maven_listing(ex: &Exchange) -> Judgment {
     }
 }
 
-fn docker(ex: &Exchange, token: Option<&LoginRoundTrip>) -> Judgment {
-    let kind = FeedKind::Docker;
-    let api = ex.header("docker-distribution-api-version").unwrap_or("");
-    let is_registry = api.trim().starts_with("registry/2.0");
-    match ex.status {
-        200 if is_registry => Judgment::ok("registry answered /v2/ with 200 (registry/2.0)"),
-        200 if ex.body.trim_ascii_start().starts_with(b"{") => Judgment::ok(
-            "registry answered /v2/ with 200 and JSON (no Docker-Distribution-API-Version header)",
-        ),
-        200 => not_it(kind, ex, "200 without the registry header or a JSON body"),
-        401 => {
-            let Some(challenge) = ex.header("www-authenticate") else {
-                return not_it(kind, ex, "401 without WWW-Authenticate");
-            };
-            if !is_registry {
-                return not_it(
-                    kind,
-                    ex,
-                    "a web server asking for credentials (401 without Docker-Distribution-API-Version: registry/2.0)",
-                );
-            }
-            let parsed = parse_challenge(challenge);
-            // Worded so no scheme name is followed by a long word: report
-            // redaction takes "Bearer <word>" for a credential.
-            let scheme = parsed
-                .as_ref()
-                .map(|c| c.scheme.clone())
-                .unwrap_or_default();
-            let challenge = match parsed.as_ref().and_then(|c| c.param("realm")) {
-                Some(r) => format!("challenge {scheme}; realm {r}"),
-                None => format!("challenge {scheme}"),
-            };
-            match token {
-                None => Judgment::ok(format!(
-                    "registry/2.0 asks for credentials ({challenge}); none given, so the login is not tested"
-                )),
-                Some(t) if t.registry_status == Some(200) => Judgment::ok(format!(
-                    "login round-trip OK ({challenge}): /v2/ answered 200 with the credentials"
-                )),
-                Some(t) => {
-                    let what = match (&t.error, t.realm_status, t.registry_status) {
-                        (Some(e), _, _) => e.clone(),
-                        (None, _, Some(s)) => {
-                            format!("/v2/ still answered {s} with the credentials")
-                        }
-                        (None, Some(s), None) => format!("the token endpoint answered {s}"),
-                        (None, None, None) => "no answer".into(),
-                    };
-                    Judgment::no(format!(
-                        "registry/2.0 ({challenge}), but the login failed: {what}"
-                    ))
-                }
-            }
-        }
-        _ => not_it(kind, ex, "expected 200, or 401 with a registry challenge"),
-    }
-}
-
 /// The standard failure: what was expected, what came back, and its first bytes.
-fn not_it(kind: FeedKind, ex: &Exchange, why: &str) -> Judgment {
+pub(super) fn not_it(kind: FeedKind, ex: &Exchange, why: &str) -> Judgment {
     let ct = content_type(ex);
     let ct = if ct.is_empty() {
         String::new()
@@ -333,144 +277,5 @@ fn first_few(items: &[impl AsRef<str>]) -> String {
         format!("{}, +{more}", shown.join(", "))
     } else {
         shown.join(", ")
-    }
-}
-
-/// A `WWW-Authenticate` challenge: its scheme (lower-cased) and parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Challenge {
-    pub scheme: String,
-    pub params: Vec<(String, String)>,
-}
-
-impl Challenge {
-    pub fn param(&self, key: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Parses `Bearer realm="https://auth.example.com/token",service="registry"`.
-pub fn parse_challenge(header: &str) -> Option<Challenge> {
-    let header = header.trim();
-    let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
-    if scheme.is_empty() {
-        return None;
-    }
-    let mut params = Vec::new();
-    let mut chars = rest.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| *c == ',' || c.is_whitespace()) {
-            chars.next();
-        }
-        let key: String = chars.by_ref().take_while(|c| *c != '=').collect();
-        if key.trim().is_empty() {
-            break;
-        }
-        let mut value = String::new();
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            while let Some(c) = chars.next() {
-                match c {
-                    '\\' => value.extend(chars.next()),
-                    '"' => break,
-                    c => value.push(c),
-                }
-            }
-        } else {
-            value = chars.by_ref().take_while(|c| *c != ',').collect();
-        }
-        params.push((key.trim().to_string(), value.trim().to_string()));
-    }
-    Some(Challenge {
-        scheme: scheme.to_ascii_lowercase(),
-        params,
-    })
-}
-
-/// The token of a registry token endpoint's JSON (`token` or `access_token`).
-pub fn token_from_json(body: &[u8]) -> Option<String> {
-    let doc: serde_json::Value = serde_json::from_slice(body).ok()?;
-    ["token", "access_token"]
-        .iter()
-        .find_map(|k| doc.get(k).and_then(|v| v.as_str()))
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-}
-
-/// An XML document read once: the root's local name, and every element's
-/// local name with its attributes and whether it had text.
-struct XmlDoc {
-    name: String,
-    elements: Vec<XmlElement>,
-}
-
-/// An element's local name, its attributes (local names), and whether it had text.
-type XmlElement = (String, Vec<(String, String)>, bool);
-
-impl XmlDoc {
-    fn attr_values(&self, element: &str, attr: &str) -> Vec<String> {
-        self.elements
-            .iter()
-            .filter(|(n, ..)| n == element)
-            .filter_map(|(_, attrs, _)| attrs.iter().find(|(k, _)| k == attr))
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-
-    fn text_count(&self, element: &str) -> usize {
-        self.elements
-            .iter()
-            .filter(|(n, _, text)| n == element && *text)
-            .count()
-    }
-}
-
-/// Parses a whole (bounded) XML body; `None` when it is not well-formed XML.
-fn xml_root(body: &[u8]) -> Option<XmlDoc> {
-    let mut reader = quick_xml::Reader::from_reader(body);
-    let mut buf = Vec::new();
-    let mut doc: Option<XmlDoc> = None;
-    let mut depth = 0usize;
-    loop {
-        let event = reader.read_event_into(&mut buf).ok()?;
-        let opens = matches!(event, Event::Start(_));
-        match event {
-            Event::Start(e) | Event::Empty(e) => {
-                let name = {
-                    let n = e.local_name();
-                    let n: &str = n.as_ref();
-                    n.to_string()
-                };
-                let attrs = e
-                    .attributes()
-                    .filter_map(Result::ok)
-                    .map(|a| {
-                        let key = a.key.local_name();
-                        let key: &str = key.as_ref();
-                        (key.to_string(), a.value.to_string())
-                    })
-                    .collect();
-                let doc = doc.get_or_insert_with(|| XmlDoc {
-                    name: name.clone(),
-                    elements: Vec::new(),
-                });
-                doc.elements.push((name, attrs, false));
-                if opens {
-                    depth += 1;
-                }
-            }
-            Event::Text(t) if !t.as_ref().trim_ascii().is_empty() => {
-                if let Some(last) = doc.as_mut().and_then(|d| d.elements.last_mut()) {
-                    last.2 = true;
-                }
-            }
-            Event::End(_) => depth = depth.checked_sub(1)?,
-            Event::Eof => return if depth == 0 { doc } else { None },
-            _ => {}
-        }
-        buf.clear();
     }
 }
