@@ -333,6 +333,31 @@ fn setup(message: &str) -> TransportError {
     }
 }
 
+/// Whether a rustls error is among the causes (directly, or inside the
+/// `io::Error` tokio-rustls wraps it in): the TLS layer failed, whatever the
+/// message says ("received corrupt message", "InvalidContentType", …).
+fn from_rustls(e: &reqwest::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    // Bounded: error chains are short, and a cycle must not hang the check.
+    for _ in 0..16 {
+        let Some(cause) = source else {
+            return false;
+        };
+        if cause.is::<rustls::Error>() {
+            return true;
+        }
+        // `io::Error::source` skips the error it wraps: step into it instead.
+        source = match cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => cause.source(),
+        };
+    }
+    false
+}
+
 /// Sorts a reqwest error into the stage that failed; the message keeps every cause.
 fn classify(e: &reqwest::Error) -> TransportError {
     let message = describe_error(e);
@@ -347,10 +372,10 @@ fn classify(e: &reqwest::Error) -> TransportError {
         Stage::Timeout
     } else if lower.contains("dns error") || lower.contains("failed to lookup") {
         Stage::Dns
-    } else if lower.contains("certificate")
+    } else if from_rustls(e)
+        || lower.contains("certificate")
         || lower.contains("handshake")
         || lower.contains("alert")
-        || lower.contains("tls")
     {
         Stage::Tls
     } else if e.is_connect() || lower.contains("connect") {

@@ -224,3 +224,30 @@ async fn feed_names_resolve_with_the_runs_resolvers_and_cloud_reach_is_judged() 
         "the probe itself still ran"
     );
 }
+
+#[tokio::test]
+async fn hostile_endpoints_fail_in_bounded_time() {
+    use crate::lab::misbehaving::{Behaviour, Misbehaving};
+    let ctx = Context::new(Duration::from_millis(500), "test");
+    for (behaviour, stage) in [
+        (Behaviour::NeverSpeaks, "timeout"),
+        (Behaviour::Garbage, "tls"),
+        (Behaviour::PlainHttp, "tls"),
+    ] {
+        let server = Misbehaving::start(behaviour).await.unwrap();
+        let s = spec(
+            FeedKind::NugetV3,
+            &format!("https://{}/v3/index.json", server.addr),
+            Via::Direct,
+        );
+        let start = std::time::Instant::now();
+        let o = assess(&gather_with_env(&ctx, &s, &|_| None).await, &s, "test");
+        let took = start.elapsed();
+        assert_eq!(o.status, Status::Fail, "{behaviour:?}: {}", o.reason);
+        assert_eq!(o.evidence["error"], stage, "{behaviour:?}: {}", o.evidence);
+        assert!(
+            took < Duration::from_millis(2000),
+            "{behaviour:?} took {took:?}"
+        );
+    }
+}
