@@ -309,7 +309,7 @@ fn role(ev: &TlsEvidence, spec: &TlsSpec, _origin: &str) -> Option<Finding> {
     let fits = match spec.expected {
         Expected::Server => found == HalibutRole::Server,
         Expected::Tentacle => found == HalibutRole::Tentacle,
-        Expected::Halibut => found != HalibutRole::None,
+        Expected::Halibut => matches!(found, HalibutRole::Server | HalibutRole::Tentacle),
         Expected::Tls => true,
     };
     if fits {

@@ -13,6 +13,8 @@ pub enum HalibutRole {
     Server,
     /// "Octopus Tentacle configured successfully": a listening Tentacle.
     Tentacle,
+    /// `preflight listen`: a stand-in holding a future Tentacle's port (not Halibut).
+    Standin,
     /// Not a Halibut endpoint.
     None,
 }
@@ -23,6 +25,7 @@ impl HalibutRole {
         match self {
             HalibutRole::Server => "an Octopus Server polling endpoint (Halibut)",
             HalibutRole::Tentacle => "a listening Tentacle (Halibut)",
+            HalibutRole::Standin => "a preflight stand-in listener (not a Tentacle)",
             HalibutRole::None => "not a Halibut endpoint",
         }
     }
@@ -49,6 +52,8 @@ pub fn identify(answer: &[u8]) -> HalibutRole {
         HalibutRole::Server
     } else if text.contains(TENTACLE_MARK) {
         HalibutRole::Tentacle
+    } else if text.contains(crate::standin::STANDIN_MARK) {
+        HalibutRole::Standin
     } else {
         HalibutRole::None
     }
@@ -126,7 +131,7 @@ mod tests {
     fn the_stand_in_listener_is_recognised_and_is_not_halibut() {
         let page = crate::standin::page();
         assert!(is_standin(&page));
-        assert_eq!(identify(&page), HalibutRole::None);
+        assert_eq!(identify(&page), HalibutRole::Standin);
     }
 
     #[test]

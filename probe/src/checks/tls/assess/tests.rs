@@ -401,7 +401,7 @@ fn evidence_has_the_documented_keys() {
 #[test]
 fn a_stand_in_listener_is_a_warning_where_a_tentacle_belongs() {
     let mut ev = server_evidence();
-    ev.halibut = Some(HalibutRole::None);
+    ev.halibut = Some(HalibutRole::Standin);
     ev.halibut_answer = Some("HTTP/1.0 200 OK".into());
     ev.standin = true;
     ev.chain[0] = cert(
@@ -422,4 +422,19 @@ fn a_stand_in_listener_is_a_warning_where_a_tentacle_belongs() {
         Status::Fail
     );
     assert_eq!(o.evidence["standin"], true);
+    assert_eq!(o.evidence["halibut"], "standin");
+    assert!(
+        o.reason
+            .contains("a preflight stand-in listener (not a Tentacle)"),
+        "{}",
+        o.reason
+    );
+    let server = assess(&ev, &spec(Expected::Server), "east");
+    assert!(
+        server
+            .reason
+            .contains("a preflight stand-in listener (not a Tentacle) answered where"),
+        "{}",
+        server.reason
+    );
 }
