@@ -134,7 +134,27 @@ fn listen_prints_port_and_thumbprint_answers_and_stops_by_itself() {
         result["evidence"]["thumbprint_sha1"],
         listener.thumbprint.as_str()
     );
+    assert_eq!(result["evidence"]["halibut"], "standin", "{result}");
+    let reason = result["reason"].as_str().unwrap();
+    assert!(reason.contains("preflight stand-in"), "{reason}");
+    assert!(reason.contains("(as expected)"), "{reason}");
     assert!(logged.contains(" 127.0.0.1:"), "{logged}");
+
+    // A wrong thumbprint fails (exit 1), showing both values.
+    let wrong = "0000000000000000000000000000000000000000";
+    let out = run(&["check", "tls", &target, "--thumbprint", wrong]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(wrong) && stdout(&out).contains(&listener.thumbprint),
+        "{}",
+        stdout(&out)
+    );
+    // Each TLS connection is logged as answered with the stand-in page.
+    let logged = next_log_line(&listener.lines);
+    assert!(
+        logged.contains("answered with the stand-in page"),
+        "{logged}"
+    );
 
     assert_eq!(wait_exit(&mut listener.child, Duration::from_secs(20)), 0);
     assert!(started.elapsed() >= Duration::from_secs(5));

@@ -126,60 +126,101 @@ fn discover_reads_the_instance_index_and_reports_unreadable_files() {
     );
 }
 
+/// Runs `preflight run --discover --format json` against an index; returns the exit code and the report.
+fn run_discover(index: &Path) -> (Option<i32>, serde_json::Value) {
+    let out = preflight()
+        .args(["run", "--discover", "--format", "json", "--timeout", "2s"])
+        .env("PREFLIGHT_TENTACLE_INSTANCES", index)
+        .output()
+        .unwrap();
+    let report = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}{}", stdout(&out), stderr(&out)));
+    (out.status.code(), report)
+}
+
+fn result<'a>(report: &'a serde_json::Value, id_suffix: &str) -> &'a serde_json::Value {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"].as_str().unwrap().ends_with(id_suffix))
+        .unwrap_or_else(|| panic!("no result ending in {id_suffix}: {report}"))
+}
+
 #[test]
-fn run_discover_checks_the_polling_servers_this_machine_trusts() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let open = listener.local_addr().unwrap().port();
+fn run_discover_checks_the_polling_server_presents_the_trusted_thumbprint() {
+    // A Halibut-like polling endpoint on loopback (self-signed "Octopus Portal", the welcome page).
+    let lab = crate::support::LabRuntime::new();
+    let server = lab.start(probe::lab::tls::TlsServer::octopus_server());
+    let real = server.identity.thumbprint().to_string();
+    let port = server.addr.port();
+    let address = format!("https://127.0.0.1:{port}");
+
+    // The Tentacle trusts the thumbprint the server presents: TCP, TLS and Halibut pass.
+    let dir = tempdir("discover-match");
+    let (code, report) = run_discover(&index_with_polling_tentacle(
+        &dir,
+        &address,
+        &real.to_lowercase(),
+    ));
+    assert_eq!(code, Some(0), "{report}");
+    assert_eq!(report["datacenter"], "local");
+    let tcp = result(&report, &format!(".tcp.127-0-0-1-{port}"));
+    assert_eq!(tcp["status"], "pass", "{tcp}");
+    let tls = result(&report, &format!(".tls.127-0-0-1-{port}"));
+    assert_eq!(tls["status"], "pass", "{tls}");
+    assert_eq!(tls["evidence"]["halibut"], "server", "{tls}");
+    assert_eq!(tls["evidence"]["thumbprint_sha1"], real.as_str());
+
+    // It trusts another thumbprint: a blocker failure showing both values.
+    let dir = tempdir("discover-mismatch");
+    let (code, report) = run_discover(&index_with_polling_tentacle(&dir, &address, SERVER));
+    assert_eq!(code, Some(1), "{report}");
+    let tls = result(&report, &format!(".tls.127-0-0-1-{port}"));
+    assert_eq!(tls["status"], "fail", "{tls}");
+    assert_eq!(tls["severity"], "blocker");
+    let reason = tls["reason"].as_str().unwrap();
+    assert!(
+        reason.contains(SERVER) && reason.contains(&real),
+        "{reason}"
+    );
+
+    // Nothing listens: TCP fails (and TLS with it).
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    for (port, code, status) in [(open, 0, "pass"), (closed, 1, "fail")] {
-        let dir = tempdir(&format!("run-discover-{port}"));
-        let index = index_with_polling_tentacle(&dir, &format!("https://127.0.0.1:{port}"), SERVER);
-        let out = preflight()
-            .args(["run", "--discover", "--format", "json", "--timeout", "2s"])
-            .env("PREFLIGHT_TENTACLE_INSTANCES", &index)
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(code),
-            "{}{}",
-            stdout(&out),
-            stderr(&out)
-        );
-        let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-        assert_eq!(report["datacenter"], "local");
-        let result = &report["results"][0];
-        assert!(
-            result["id"]
-                .as_str()
-                .unwrap()
-                .ends_with(&format!(".tcp.127-0-0-1-{port}")),
-            "{result}"
-        );
-        assert_eq!(result["status"], status, "{result}");
-        assert!(
-            result["title"].as_str().unwrap().contains(SERVER),
-            "{result}"
-        );
-    }
-    drop(listener);
+    let dir = tempdir("discover-closed");
+    let (code, report) = run_discover(&index_with_polling_tentacle(
+        &dir,
+        &format!("https://127.0.0.1:{closed}"),
+        SERVER,
+    ));
+    assert_eq!(code, Some(1), "{report}");
+    let tcp = result(&report, &format!(".tcp.127-0-0-1-{closed}"));
+    assert_eq!(tcp["status"], "fail", "{tcp}");
+    assert!(tcp["title"].as_str().unwrap().contains(SERVER), "{tcp}");
 }
 
 #[test]
 fn run_discover_warns_with_the_command_when_a_tentacle_does_not_trust_the_new_server() {
-    // The new server's polling port must answer as Halibut with its thumbprint
-    // (dc.east.tls.new-server-polling); the Tentacle trusts another one.
+    // The Tentacle polls the old server (and trusts it); the new server's
+    // polling port answers as Halibut with its own thumbprint
+    // (dc.east.tls.new-server-polling), which the Tentacle does not trust yet.
     let lab = crate::support::LabRuntime::new();
+    let old = lab.start(probe::lab::tls::TlsServer::octopus_server());
     let listener = lab.start(probe::lab::tls::TlsServer::octopus_server());
     let new = listener.identity.thumbprint().to_string();
-    assert_ne!(new, SERVER);
+    let old_thumbprint = old.identity.thumbprint().to_string();
+    assert_ne!(new, old_thumbprint);
     let port = listener.addr.port();
     let dir = tempdir("trust");
-    let index = index_with_polling_tentacle(&dir, &format!("https://127.0.0.1:{port}"), SERVER);
+    let index = index_with_polling_tentacle(
+        &dir,
+        &format!("https://127.0.0.1:{}", old.addr.port()),
+        &old_thumbprint,
+    );
     let plan = dir.join("plan.toml");
     std::fs::write(
         &plan,
@@ -226,7 +267,7 @@ fn run_discover_warns_with_the_command_when_a_tentacle_does_not_trust_the_new_se
         remedy.contains("Tentacle poll-server --instance=\"Tentacle\""),
         "{remedy}"
     );
-    drop(listener);
+    drop((listener, old));
 }
 
 #[test]

@@ -127,7 +127,8 @@ fn resolve(plan_dir: &Path, file: &str) -> PathBuf {
 }
 
 /// TLS + Halibut of a listening Tentacle (its host and port), and of each
-/// polling server reached through the polling proxy it names.
+/// polling server it trusts (through the polling proxy it names, if any): the
+/// server must present the thumbprint the Tentacle trusts.
 pub fn tentacle_identity_checks(dc: &str, t: &TentacleTarget) -> Vec<PlannedCheck> {
     let mut out = Vec::new();
     if let (Some(host), Some(port)) = (&t.host, t.listen_port) {
@@ -144,43 +145,45 @@ pub fn tentacle_identity_checks(dc: &str, t: &TentacleTarget) -> Vec<PlannedChec
             spec: CheckSpec::Tls(spec),
         });
     }
-    if let Some(proxy) = &t.polling_proxy {
-        let mut seen: Vec<&Endpoint> = Vec::new();
-        for (thumbprint, address) in t.polling() {
-            if seen.contains(&&address.endpoint) {
-                continue;
-            }
-            seen.push(&address.endpoint);
-            let trusted: Vec<_> = t
-                .polling()
-                .filter(|(_, a)| a.endpoint == address.endpoint)
-                .map(|(t, _)| t.clone())
-                .collect();
-            let mut spec = TlsSpec::new(address.endpoint.clone(), Expected::Server);
-            // With several trusted thumbprints (a rotation), the trust check judges them.
-            spec.thumbprint = (trusted.len() == 1).then(|| thumbprint.clone());
-            spec.proxy = Some(ProxyRoute {
-                endpoint: proxy.clone(),
-                auth: crate::tunnel::ProxyAuth::None,
-            });
-            out.push(PlannedCheck {
-                id: CheckId::from_parts([
-                    "dc",
-                    dc,
-                    "tentacle",
-                    &t.name,
-                    "tls",
-                    &address.endpoint.to_string(),
-                ]),
-                title: format!(
-                    "Tentacle {} reaches {} through its polling proxy {proxy} (TLS, Halibut)",
-                    t.name, address.endpoint
-                ),
-                target: address.endpoint.to_string(),
-                severity: Severity::Blocker,
-                spec: CheckSpec::Tls(spec),
-            });
+    let mut seen: Vec<&Endpoint> = Vec::new();
+    for (thumbprint, address) in t.polling() {
+        if seen.contains(&&address.endpoint) {
+            continue;
         }
+        seen.push(&address.endpoint);
+        let trusted: Vec<_> = t
+            .polling()
+            .filter(|(_, a)| a.endpoint == address.endpoint)
+            .map(|(t, _)| t.clone())
+            .collect();
+        let mut spec = TlsSpec::new(address.endpoint.clone(), Expected::Server);
+        // With several trusted thumbprints (a rotation), the trust check judges them.
+        spec.thumbprint = (trusted.len() == 1).then(|| thumbprint.clone());
+        spec.proxy = t.polling_proxy.as_ref().map(|proxy| ProxyRoute {
+            endpoint: proxy.clone(),
+            auth: crate::tunnel::ProxyAuth::None,
+        });
+        let via = match &t.polling_proxy {
+            Some(proxy) => format!(" through its polling proxy {proxy}"),
+            None => String::new(),
+        };
+        out.push(PlannedCheck {
+            id: CheckId::from_parts([
+                "dc",
+                dc,
+                "tentacle",
+                &t.name,
+                "tls",
+                &address.endpoint.to_string(),
+            ]),
+            title: format!(
+                "Tentacle {} polls {}{via}: the server it trusts answers (TLS, Halibut, thumbprint)",
+                t.name, address.endpoint
+            ),
+            target: address.endpoint.to_string(),
+            severity: Severity::Blocker,
+            spec: CheckSpec::Tls(spec),
+        });
     }
     out
 }

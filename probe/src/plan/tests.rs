@@ -36,6 +36,7 @@ fn the_template_is_a_valid_plan_with_stable_ids() {
             "dc.east.worker.east-workers.k8s-example-com-6443",
             "dc.east.worker.east-workers.new-server-polling",
             "dc.east.tentacle.app02-tentacle.tcp.octopus-example-com-10943",
+            "dc.east.tentacle.app02-tentacle.tls.octopus-example-com-10943",
             "dc.east.feed.nuget",
             "dc.east.feed.registry",
             "dc.east.feed.charts",
@@ -296,6 +297,7 @@ name = "east"
             "dc.east.tcp.new-server-https",
             "dc.east.octopus.new-server-api",
             "dc.east.tentacle.app02-tentacle.tcp.octopus-example-com-10943",
+            "dc.east.tentacle.app02-tentacle.tls.octopus-example-com-10943",
             "dc.east.tentacle.app02-tentacle.trusts-new-server",
         ]
     );
@@ -305,6 +307,15 @@ name = "east"
             .title
             .contains("1111111111111111111111111111111111111111")
     );
+    // With two thumbprints trusted at one address the TLS check expects neither.
+    match &by_id("dc.east.tentacle.app02-tentacle.tls.octopus-example-com-10943").spec {
+        CheckSpec::Tls(tls) => {
+            assert_eq!(tls.expected, crate::checks::tls::Expected::Server);
+            assert_eq!(tls.thumbprint, None);
+            assert!(tls.proxy.is_none());
+        }
+        other => panic!("{other:?}"),
+    }
     let trust = by_id("dc.east.tentacle.app02-tentacle.trusts-new-server");
     assert_eq!(trust.family(), report::Family::Local);
     assert_eq!(trust.severity, Severity::Warning);
