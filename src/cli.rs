@@ -310,6 +310,12 @@ pub struct CheckFeedArgs {
     /// Reach the feed through this HTTP proxy (http://proxy.example.com:3128); implies --via proxy.
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
+    /// Environment variable holding the proxy user name (with --proxy-password-env).
+    #[arg(long, value_name = "VAR", requires_all = ["proxy", "proxy_password_env"])]
+    pub proxy_user_env: Option<String>,
+    /// Environment variable holding the proxy password (with --proxy-user-env).
+    #[arg(long, value_name = "VAR", requires_all = ["proxy", "proxy_user_env"])]
+    pub proxy_password_env: Option<String>,
     /// Which paths to probe; default: proxy with --proxy, else direct. `proxy` without
     /// --proxy uses HTTPS_PROXY / HTTP_PROXY / NO_PROXY.
     #[arg(long, value_enum)]

@@ -17,7 +17,7 @@ pub struct Lab {
     pub feeds: FeedLab,
     pub ca_file: PathBuf,
     pub dir: PathBuf,
-    _runtime: tokio::runtime::Runtime,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl Lab {
@@ -48,7 +48,7 @@ impl Lab {
             feeds,
             ca_file,
             dir,
-            _runtime: runtime,
+            runtime,
         }
     }
 
@@ -363,4 +363,89 @@ severity = "warning"
         .collect();
     assert_eq!(statuses, ["pass", "pass", "fail"]);
     assert_eq!(report["results"][0]["family"], "feed");
+}
+
+#[test]
+fn check_feed_through_a_proxy_names_it_and_keeps_its_password_out() {
+    use probe::lab::proxy::{HttpProxy, ProxyOptions};
+    let lab = Lab::start("proxy");
+    const PROXY_SECRET: &str = "Px-7Zq8-proxy-secret";
+    let proxy = lab
+        .runtime
+        .block_on(HttpProxy::start(ProxyOptions {
+            credentials: Some(("svc-feeds".into(), PROXY_SECRET.into())),
+            ..ProxyOptions::default()
+        }))
+        .unwrap();
+    let url = lab.url(paths::NUGET_V3);
+    let env = [
+        ("PROXY_USER", "svc-feeds"),
+        ("PROXY_PASSWORD", PROXY_SECRET),
+    ];
+    for format in ["table", "json", "md", "html", "junit"] {
+        let out_dir = lab.dir.join(format!("proxy-{format}"));
+        let out = check_feed(
+            &[
+                &url,
+                "--kind",
+                "nuget-v3",
+                "--ca-file",
+                lab.ca(),
+                "--proxy",
+                &proxy.url(),
+                "--proxy-user-env",
+                "PROXY_USER",
+                "--proxy-password-env",
+                "PROXY_PASSWORD",
+                "--format",
+                format,
+                "--out",
+                out_dir.to_str().unwrap(),
+            ],
+            &env,
+        );
+        let text = all_output(&out, Some(&out_dir));
+        assert_eq!(out.status.code(), Some(0), "{format}: {text}");
+        assert!(!text.contains(PROXY_SECRET), "{format}: {text}");
+        assert!(
+            text.contains(&proxy.url()),
+            "the proxy is named ({format}): {text}"
+        );
+    }
+    assert!(
+        proxy
+            .requests()
+            .iter()
+            .all(|r| r.method == "CONNECT" && r.authenticated)
+    );
+
+    // The same proxy from HTTPS_PROXY: the evidence says where it came from.
+    let inline = proxy
+        .url()
+        .replacen("http://", &format!("http://svc-feeds:{PROXY_SECRET}@"), 1);
+    let out = check_feed(
+        &[
+            &url,
+            "--kind",
+            "nuget-v3",
+            "--ca-file",
+            lab.ca(),
+            "--via",
+            "proxy",
+            "--format",
+            "json",
+        ],
+        &[("HTTPS_PROXY", &inline)],
+    );
+    let text = all_output(&out, None);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains(PROXY_SECRET), "{text}");
+    let evidence = &json(&out)["results"][0]["evidence"];
+    assert_eq!(evidence["proxy_source"], "environment (HTTPS_PROXY)");
+    assert!(
+        evidence["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("running as a service")
+    );
 }

@@ -35,11 +35,15 @@ pub fn feed(args: CheckFeedArgs) -> Result<i32> {
         (Some(ViaArg::Both), _) => Via::Both,
     };
     // The report redacts these values from every output, on top of the check never writing them.
-    let secret_vars: Vec<String> = [&args.password_env, &args.token_env]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
+    let secret_vars: Vec<String> = [
+        &args.password_env,
+        &args.token_env,
+        &args.proxy_password_env,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect();
     let credentials = match (args.user_env, args.password_env, args.token_env) {
         (Some(username_env), Some(password_env), _) => Some(Credentials::Basic {
             username_env,
@@ -52,7 +56,9 @@ pub fn feed(args: CheckFeedArgs) -> Result<i32> {
         (
             ProxyConfig {
                 url,
-                ..ProxyConfig::default()
+                username_env: args.proxy_user_env,
+                password_env: args.proxy_password_env,
+                no_proxy: Vec::new(),
             },
             ProxySource::CommandLine,
         )
