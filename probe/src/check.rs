@@ -40,6 +40,8 @@ pub enum CheckSpec {
     /// Something found before the run (a Tentacle config that could not be
     /// read, no Tentacle where one was looked for): its outcome is already known.
     Finding(Outcome),
+    /// This machine's clock against the new server's `Date`.
+    Clock(checks::clock::ClockSpec),
     Dns(checks::dns::DnsSpec),
     /// TLS identity and Halibut role of an endpoint.
     Tls(checks::tls::TlsSpec),
@@ -55,7 +57,9 @@ impl CheckSpec {
         match self {
             CheckSpec::Tcp(_) => Family::Tcp,
             CheckSpec::PoolSize(_) | CheckSpec::WorkerTcp(_) => Family::Worker,
-            CheckSpec::TentacleTrust(_) | CheckSpec::Finding(_) => Family::Local,
+            CheckSpec::TentacleTrust(_) | CheckSpec::Finding(_) | CheckSpec::Clock(_) => {
+                Family::Local
+            }
             CheckSpec::Dns(_) => Family::Dns,
             CheckSpec::Tls(_) => Family::Tls,
             CheckSpec::Feed(_) => Family::Feed,

@@ -92,6 +92,10 @@ async fn dispatch(spec: &CheckSpec, ctx: &Context) -> Outcome {
         }
         CheckSpec::TentacleTrust(trust) => checks::local::assess_trust(trust),
         CheckSpec::Finding(outcome) => outcome.clone(),
+        CheckSpec::Clock(clock) => {
+            let evidence = checks::clock::gather(ctx, clock).await;
+            checks::clock::assess(&evidence, &ctx.origin)
+        }
         CheckSpec::Dns(dns) => {
             let evidence = checks::dns::gather(ctx, dns).await;
             checks::dns::assess(&evidence, dns, &ctx.origin)

@@ -116,6 +116,7 @@ impl Lab {
             thumbprint: polling.identity.thumbprint(),
             api_key: String::new(),
             names: vec![name.into(), "127.0.0.1".into()],
+            clock_offset_s: 0,
         };
         let new_portal = portal("2025.2.9876", "octopus.example.com");
         let old_portal = portal("2020.6.4671", "octopus-old.example.com");

@@ -13,6 +13,7 @@ fn portal(lab: &LabRuntime, version: &str, polling: &TlsServer) -> (OctopusApi, 
         thumbprint: polling.identity.thumbprint(),
         api_key: KEY.into(),
         names: Vec::new(),
+        clock_offset_s: 0,
     }));
     let ca = std::env::temp_dir().join(format!(
         "preflight-it-octopus-{}-{}.pem",

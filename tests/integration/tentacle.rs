@@ -15,11 +15,33 @@ fn fixture(name: &str) -> String {
         .to_string()
 }
 
-fn tempdir(name: &str) -> PathBuf {
+/// A directory for one test, removed when it goes out of scope.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for TempDir {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("preflight-it-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    TempDir(dir)
 }
 
 /// An instance index with one instance polling `address` and trusting `thumbprint`.
@@ -115,7 +137,7 @@ fn discover_reads_the_instance_index_and_reports_unreadable_files() {
 
     let out = preflight()
         .arg("discover")
-        .env("PREFLIGHT_TENTACLE_INSTANCES", tempdir("empty-index"))
+        .env("PREFLIGHT_TENTACLE_INSTANCES", &*tempdir("empty-index"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -2,6 +2,7 @@
 //! evidence, and an `assess` that is a pure function from evidence and
 //! expectation to an `Outcome`.
 
+pub mod clock;
 pub mod dns;
 pub mod feed;
 pub mod local;

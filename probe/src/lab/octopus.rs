@@ -24,6 +24,9 @@ pub struct OctopusApiOptions {
     pub api_key: String,
     /// The names its certificate is valid for (default: 127.0.0.1 and localhost).
     pub names: Vec<String>,
+    /// How far its clock is from this machine's, in seconds: every answer
+    /// carries a `Date` header that far off (0: a correct clock).
+    pub clock_offset_s: i64,
 }
 
 /// A running fake Octopus portal; it stops when dropped.
@@ -65,6 +68,17 @@ impl OctopusApi {
 
 fn answer(head: &Head, options: &OctopusApiOptions) -> Vec<u8> {
     let json = "application/json; charset=utf-8";
+    let now = std::time::SystemTime::now();
+    let offset = std::time::Duration::from_secs(options.clock_offset_s.unsigned_abs());
+    let date = if options.clock_offset_s >= 0 {
+        now + offset
+    } else {
+        now - offset
+    };
+    let date = format!("Date: {}", httpdate::fmt_http_date(date));
+    let response = |status, reason, _: &[&str], content_type, body: &str| {
+        response(status, reason, &[date.as_str()], content_type, body)
+    };
     let path = head.target.split('?').next().unwrap_or_default();
     match (head.method.as_str(), path.trim_end_matches('/')) {
         ("GET", "/api") => {

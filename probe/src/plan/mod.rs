@@ -287,6 +287,31 @@ pub fn server_url_endpoint(url: &str) -> Result<Endpoint, String> {
     ))
 }
 
+/// `dc.<dc>.local.clock-skew`: this machine's clock against the new server's
+/// `Date` (a warning past five minutes), when the plan names the server's URL.
+fn clock_check(plan: &PlanSpec, dc: &str, plan_dir: &Path) -> Option<PlannedCheck> {
+    let server = plan.new_server.as_ref()?;
+    let url = server
+        .url
+        .as_ref()?
+        .get_ref()
+        .trim_end_matches('/')
+        .to_string();
+    Some(PlannedCheck {
+        id: CheckId::from_parts(["dc", dc, "local", "clock-skew"]),
+        title: "This machine's clock agrees with the new server's (within 5 minutes)".into(),
+        target: url.clone(),
+        severity: Severity::Warning,
+        spec: CheckSpec::Clock(crate::checks::clock::ClockSpec {
+            url,
+            ca_file: server
+                .ca_file
+                .as_ref()
+                .map(|f| identity::resolve(plan_dir, f)),
+        }),
+    })
+}
+
 fn new_server_identity(plan: &PlanSpec) -> Option<crate::checks::local::NewServerIdentity> {
     let server = plan.new_server.as_ref()?;
     Some(crate::checks::local::NewServerIdentity {
@@ -316,6 +341,7 @@ fn compile_datacenter(
         ));
     }
     out.extend(identity::server_identity_checks(plan, dc, plan_dir));
+    out.extend(clock_check(plan, dc_name, plan_dir));
     for t in &dc.tcp {
         let name = t.name.clone().unwrap_or_else(|| t.target.to_string());
         let verb = match t.expect {

@@ -29,6 +29,7 @@ async fn portal(version: &str, server: &TlsServer) -> (OctopusApi, std::path::Pa
         thumbprint: server.identity.thumbprint(),
         api_key: key(),
         names: Vec::new(),
+        clock_offset_s: 0,
     })
     .await
     .unwrap();
