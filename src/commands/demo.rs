@@ -211,6 +211,12 @@ resolvers = ["{dns_inside}", "{dns_outside}"]
   expect = "blocked"
   purpose = "The old server's polling port is closed after cutover"
 
+  # Run on a worker of the pool: what deployments touch, and the polling port.
+  [[datacenter.worker_pool]]
+  name = "east-workers"
+  workers = ["worker01.example.com", "worker02.example.com"]
+  must_reach = [{{ target = "127.0.0.1:{feeds}", purpose = "the artifact store" }}]
+
   # A listening Tentacle: Halibut answers as a Tentacle with the expected thumbprint.
   [[datacenter.tentacle]]
   name = "web01"
@@ -249,6 +255,12 @@ name = "west"
   target = "127.0.0.1:{closed}"
   purpose = "Deployments reach SQL Server (1433)"
   severity = "warning"
+
+  # One worker only: the pool has no redundancy (a warning).
+  [[datacenter.worker_pool]]
+  name = "west-workers"
+  workers = ["worker03.example.com"]
+  must_reach = [{{ target = "127.0.0.1:{feeds}", purpose = "the artifact store" }}]
 
   # A listening Tentacle behind a TLS-inspecting device: its certificate is
   # issued by the inspection CA instead of being self-signed.

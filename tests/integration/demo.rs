@@ -27,6 +27,17 @@ fn demo_shows_a_go_and_a_no_go_data_center_and_writes_reports() {
         .find(|r| r["id"] == "dc.west.tcp.tentacle-web02")
         .unwrap();
     assert_eq!(web02["evidence"]["addresses"][0]["state"], "filtered");
+    // West's pool has one worker: a warning naming the pool in its evidence.
+    let pool = west["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "dc.west.worker.west-workers.workers")
+        .unwrap();
+    assert_eq!(pool["status"], "warn", "{pool}");
+    assert_eq!(pool["family"], "worker");
+    assert_eq!(pool["evidence"]["pool"], "west-workers");
+    assert_eq!(pool["evidence"]["worker_count"], 1);
     let sql = west["results"]
         .as_array()
         .unwrap()
