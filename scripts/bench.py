@@ -108,9 +108,84 @@ def misclassified(found, t):
     return sum(1 for k, v in t.items() if found.get(k) != v)
 
 
+def start_tls_lab(lab_bin, count):
+    """Starts the lab's Halibut-like TLS endpoints; returns (process, {target: thumbprint})."""
+    proc = subprocess.Popen([lab_bin, str(count)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    endpoints = {}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline().decode().strip()
+        if line == "ready" or not line:
+            break
+        target, thumbprint = line.split()
+        endpoints[target] = thumbprint
+    return proc, endpoints
+
+
+def tls_preflight_verdicts(stdout):
+    report = json.loads(stdout)
+    found = {}
+    for r in report["results"]:
+        if r["status"] == "pass":
+            found[r["target"]] = r["evidence"].get("thumbprint_sha1")
+    return found
+
+
+def tls_nmap_verdicts(stdout):
+    found = {}
+    root = ET.fromstring(stdout)
+    for host in root.iter("host"):
+        addr = host.find("address").get("addr")
+        for port in host.iter("port"):
+            for script in port.iter("script"):
+                if script.get("id") != "ssl-cert":
+                    continue
+                for line in script.get("output", "").splitlines():
+                    line = line.strip()
+                    if line.startswith("SHA-1:"):
+                        found[f"{addr}:{port.get('portid')}"] = line[6:].replace(" ", "").upper()
+    return found
+
+
+def tls_section(args):
+    lab, endpoints = start_tls_lab(args.lab, args.tls)
+    try:
+        targets = sorted(endpoints)
+        ports = ",".join(t.rsplit(":", 1)[1] for t in targets)
+        here = os.path.dirname(os.path.abspath(__file__))
+        tools = [
+            ("preflight check tls", [args.preflight, "check", "tls", "--expect", "tentacle", "--timeout", "2s",
+                                     "--format", "json", *targets], tls_preflight_verdicts),
+            ("python asyncio+ssl", [sys.executable, os.path.join(here, "bench_tls_peer.py"), *targets],
+             lambda out: json.loads(out)),
+            ("nmap --script ssl-cert", ["nmap", "-sT", "-Pn", "-n", "-p", ports, "--script", "ssl-cert",
+                                        "-oX", "-", "127.0.0.1"], tls_nmap_verdicts),
+        ]
+        print()
+        print(f"TLS: {len(targets)} Halibut-like endpoints (self-signed RSA 2048), handshake + SHA-1 thumbprint"
+              " (+ chain and welcome page where the tool reads them)")
+        header = f"{'tool':<28} {'wall s':>7} {'misclassified':>13} {'peak RSS MiB':>12} {'CPU s':>6}"
+        print(header)
+        print("-" * len(header))
+        for name, cmd, parse in tools:
+            out, err, rc, wall, cpu, rss = timed(cmd)
+            try:
+                found = parse(out)
+            except Exception as e:
+                print(f"  ({name}: could not read its output: {e}; stderr: {err.decode(errors='replace')[-300:]})")
+                found = {}
+            bad = sum(1 for t, tp in endpoints.items() if found.get(t) != tp)
+            print(f"{name:<28} {wall:7.2f} {bad:13d} {rss:12.1f} {cpu:6.2f}")
+    finally:
+        lab.stdin.close()
+        lab.wait(timeout=30)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--preflight", required=True)
+    ap.add_argument("--lab", required=True, help="the bench_lab example binary")
+    ap.add_argument("--tls", type=int, default=200, help="TLS endpoints (0: skip)")
     ap.add_argument("--timeout", type=float, default=2.0)
     ap.add_argument("--runs", type=int, default=1)
     args = ap.parse_args()
@@ -164,6 +239,9 @@ def main():
         print(f"{n:8d} {wall:7.2f} {rss:12.1f} {cpu:6.2f} {len(out) / 1024:10.0f}" + ("" if results == n else f"  ({results} results!)"))
     per = (rss_of[sizes[1]] - rss_of[sizes[0]]) * 1024 * 1024 / (sizes[1] - sizes[0])
     print(f"growth: {per / 1024:.1f} KiB of peak RSS per extra target (its result and evidence)")
+
+    if args.tls > 0:
+        tls_section(args)
 
 
 if __name__ == "__main__":
