@@ -350,9 +350,9 @@ pub enum MatchArg {
 
 #[derive(Debug, Args)]
 pub struct CheckTlsArgs {
-    /// The endpoint as HOST:PORT: a polling endpoint (10943, or Cloud's polling host on 443) or a listening Tentacle (10933).
-    #[arg(value_name = "HOST:PORT")]
-    pub target: probe::Endpoint,
+    /// Endpoints as HOST:PORT: polling endpoints (10943, or Cloud's polling host on 443) or listening Tentacles (10933); several are checked at once.
+    #[arg(required = true, value_name = "HOST:PORT")]
+    pub targets: Vec<probe::Endpoint>,
     /// The SHA-1 thumbprint expected (40 hex digits; case, spaces and colons ignored). A mismatch exits 1.
     #[arg(long, value_name = "THUMBPRINT")]
     pub thumbprint: Option<probe::thumbprint::Thumbprint>,

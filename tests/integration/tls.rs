@@ -76,6 +76,26 @@ fn check_tls_tells_server_tentacle_and_not_halibut_apart() {
         assert_eq!(out.status.code(), Some(code), "{role}: {report}");
         assert_eq!(report["results"][0]["evidence"]["halibut"], role);
     }
+    // Several endpoints in one call: one result each, in the order given.
+    let (s, t, w) = (
+        server.addr.to_string(),
+        tentacle.addr.to_string(),
+        web.addr.to_string(),
+    );
+    let out = run(&["check", "tls", &s, &t, &w, "--format", "json"]);
+    let report = json(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the web server is not Halibut: {report}"
+    );
+    let roles: Vec<&str> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["evidence"]["halibut"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["server", "tentacle", "none"]);
     let out = run(&["check", "tls", &web.addr.to_string()]);
     assert!(
         stdout(&out).contains("not a Halibut endpoint: it answered `HTTP/1.1 302 Found`"),
