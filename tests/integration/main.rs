@@ -8,6 +8,7 @@ mod dns;
 mod feeds;
 mod firewall;
 mod fleet;
+mod hostile;
 mod listen;
 mod octopus;
 mod output;

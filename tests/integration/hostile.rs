@@ -1,0 +1,164 @@
+//! Hostile endpoints (issue 9): servers that misbehave on purpose, on
+//! loopback. Each must end in a clear `fail`/`error` within its timeout plus a
+//! small margin: never a hang, a panic or unbounded memory.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use crate::support::{run, stdout};
+
+/// Serves each accepted connection with `serve` on its own thread, for at
+/// most `connections` connections; the listener lives as long as the test.
+fn server(connections: usize, serve: fn(TcpStream, u16)) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(connections).flatten() {
+            std::thread::spawn(move || serve(stream, port));
+        }
+    });
+    port
+}
+
+/// Reads the request head (bounded), so the client is past sending.
+fn read_request(stream: &mut TcpStream) {
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    let mut buf = [0u8; 4096];
+    let _ = stream.read(&mut buf);
+}
+
+fn feed_check(url: &str) -> (serde_json::Value, Duration, Option<i32>) {
+    let start = Instant::now();
+    let out = run(&[
+        "check",
+        "feed",
+        url,
+        "--kind",
+        "http",
+        "--timeout",
+        "1s",
+        "--format",
+        "json",
+    ]);
+    let took = start.elapsed();
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("no JSON report ({e}): {}", stdout(&out)));
+    (report, took, out.status.code())
+}
+
+fn assert_bounded_failure(
+    name: &str,
+    report: &serde_json::Value,
+    took: Duration,
+    code: Option<i32>,
+) {
+    let status = report["results"][0]["status"].as_str().unwrap_or_default();
+    assert!(
+        matches!(status, "fail" | "error"),
+        "{name}: expected fail or error, got {status}: {report}"
+    );
+    assert!(
+        !report["results"][0]["reason"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
+    assert_eq!(code, Some(1), "{name}: a failed blocker is NO-GO");
+    assert!(took < Duration::from_secs(8), "{name} took {took:?}");
+}
+
+#[test]
+fn http_headers_that_never_end() {
+    let port = server(4, |mut s, _| {
+        read_request(&mut s);
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\n");
+        // At most ~64 MiB of headers, then stop: the client must give up long before.
+        for i in 0..2_000_000u32 {
+            if s.write_all(format!("X-Filler-{i}: aaaaaaaaaaaaaaaaaaaa\r\n").as_bytes())
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    let (report, took, code) = feed_check(&format!("http://127.0.0.1:{port}/"));
+    assert_bounded_failure("endless headers", &report, took, code);
+    let reason = report["results"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("too large"), "{reason}");
+}
+
+#[test]
+fn a_two_gib_body_is_not_read_to_the_end() {
+    let port = server(4, |mut s, _| {
+        read_request(&mut s);
+        let _ = s.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2147483648\r\n\r\n",
+        );
+        let chunk = vec![b' '; 64 * 1024];
+        // 2 GiB announced; the write loop ends when the client hangs up.
+        for _ in 0..32_768 {
+            if s.write_all(&chunk).is_err() {
+                return;
+            }
+        }
+    });
+    let start = Instant::now();
+    let out = run(&[
+        "check",
+        "feed",
+        &format!("http://127.0.0.1:{port}/v3/index.json"),
+        "--kind",
+        "nuget-v3",
+        "--timeout",
+        "2s",
+        "--format",
+        "json",
+    ]);
+    let took = start.elapsed();
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_bounded_failure("2 GiB body", &report, took, out.status.code());
+    let reason = report["results"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains("body is larger than"), "{reason}");
+}
+
+#[test]
+fn a_redirect_loop_stops() {
+    let port = server(64, |mut s, port| {
+        read_request(&mut s);
+        let _ = s.write_all(
+            format!("HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{port}/again\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+    });
+    let (report, took, code) = feed_check(&format!("http://127.0.0.1:{port}/"));
+    assert_bounded_failure("redirect loop", &report, took, code);
+    let text = report.to_string();
+    assert!(
+        text.contains("redirect"),
+        "the reason or evidence names the redirects: {text}"
+    );
+}
+
+#[test]
+fn tls_closed_mid_handshake_is_a_clear_error() {
+    let port = server(4, |mut s, _| {
+        // Read the ClientHello, answer half a record header, and hang up.
+        read_request(&mut s);
+        let _ = s.write_all(&[0x16, 0x03, 0x03]);
+    });
+    let start = Instant::now();
+    let out = run(&[
+        "check",
+        "tls",
+        &format!("127.0.0.1:{port}"),
+        "--timeout",
+        "1s",
+        "--format",
+        "json",
+    ]);
+    let took = start.elapsed();
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_bounded_failure("TLS closed mid-handshake", &report, took, out.status.code());
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+}
