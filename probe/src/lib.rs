@@ -9,6 +9,7 @@ pub mod duration;
 pub mod endpoint;
 pub mod http;
 pub mod lab;
+pub mod location;
 pub mod plan;
 pub mod ports;
 pub mod proxy;

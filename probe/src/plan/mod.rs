@@ -41,15 +41,7 @@ pub struct PlanError {
 
 impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            write!(f, "{}: {}", self.file, self.message)
-        } else {
-            write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file, self.line, self.column, self.message
-            )
-        }
+        crate::location::write_located(f, &self.file, self.line, self.column, &self.message)
     }
 }
 
@@ -90,7 +82,7 @@ impl Plan {
     pub fn parse(source: &str, file: &str) -> Result<Plan, PlanError> {
         let at = |span: Option<std::ops::Range<usize>>, message: String| {
             let (line, column) = match span {
-                Some(s) => line_col(source, s.start),
+                Some(s) => crate::location::line_col(source, s.start),
                 None => (0, 0),
             };
             PlanError {
@@ -433,19 +425,6 @@ fn tcp_check(dc: &str, name: &str, title: String, endpoint: Endpoint) -> Planned
             expect: Expect::Open,
         }),
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_col(source: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(source.len());
-    while !source.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &source[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
 }
 
 #[cfg(test)]
