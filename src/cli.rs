@@ -153,6 +153,41 @@ pub enum PlanCommand {
         /// The plan file (TOML).
         file: PathBuf,
     },
+    /// Write a plan from the inventory of the Octopus Server being migrated
+    /// (its REST API): Tentacles grouped into data centers, feeds, the old
+    /// server's identity; the new server is left to fill in.
+    FromOctopus(FromOctopusArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct FromOctopusArgs {
+    /// The old server's portal URL (`https://octopus.example.com`, with its virtual directory if any).
+    #[arg(long, value_name = "URL")]
+    pub server: String,
+    /// The environment variable holding an API key of the old server (its
+    /// name: the key is never written or printed). The plan names it too.
+    #[arg(long, value_name = "VAR")]
+    pub api_key_env: String,
+    /// Only this space (name, slug or id); repeat for more. Default: every space.
+    #[arg(long = "space", value_name = "NAME")]
+    pub spaces: Vec<String>,
+    /// How deployment targets are grouped into data centers: `environment`,
+    /// or `role:PREFIX` (role `dc-east` with `role:dc-` is data center
+    /// `east`). Workers always go by worker pool (the prefix is removed from
+    /// pool names too).
+    #[arg(long, value_name = "RULE", default_value = "environment")]
+    pub group_by: probe::octopus_inventory::GroupBy,
+    /// Also trust the CA certificates in this PEM file for the portal's HTTPS
+    /// (written into the plan's [old_server] ca_file as an absolute path).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Bounds each API request (connect, TLS, the whole answer), with a unit.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub timeout: PlanDuration,
+    /// Where polling Tentacles connect to the old server (HOST:PORT);
+    /// default: the portal's host on port 10943.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub polling: Option<probe::Endpoint>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,6 +10,7 @@ pub mod endpoint;
 pub mod http;
 pub mod lab;
 pub mod location;
+pub mod octopus_inventory;
 pub mod plan;
 pub mod ports;
 pub mod proxy;

@@ -3,6 +3,7 @@
 mod check;
 mod demo;
 mod discover;
+mod from_octopus;
 mod listen;
 mod plan;
 mod report;

@@ -1,4 +1,4 @@
-//! `preflight plan init` and `preflight plan check`.
+//! `preflight plan init` and `preflight plan check` (`plan from-octopus` is in `from_octopus`).
 
 use anyhow::Result;
 use probe::Plan;
@@ -11,6 +11,7 @@ pub fn plan(cmd: PlanCommand) -> Result<i32> {
             print!("{}", probe::plan::TEMPLATE);
             Ok(report::exit::GO)
         }
+        PlanCommand::FromOctopus(args) => super::from_octopus::from_octopus(args),
         PlanCommand::Check { file } => {
             let plan = Plan::load(&file)?;
             let total: usize = plan

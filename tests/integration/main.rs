@@ -9,6 +9,7 @@ mod feeds;
 mod firewall;
 mod fleet;
 mod hostile;
+mod from_octopus;
 mod listen;
 mod octopus;
 mod output;

@@ -8,6 +8,7 @@ pub mod feeds;
 pub mod http;
 pub mod misbehaving;
 pub mod octopus;
+pub mod octopus_api;
 pub mod proxy;
 pub mod tcp;
 pub mod tls;

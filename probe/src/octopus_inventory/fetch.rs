@@ -1,0 +1,321 @@
+//! Reading the Octopus REST API: one client that sends the API key in
+//! `X-Octopus-ApiKey` to the server it was given and nowhere else, bounds
+//! every request in time and size, follows `Links["Page.Next"]` for at most
+//! `max_pages` pages, and turns every failure into an error that names the
+//! URL, what was expected and what came back, with the key scrubbed out.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, HeaderValue};
+use serde::de::DeserializeOwned;
+
+use super::InventoryError;
+use super::api::Page;
+
+/// Largest response body read (a page of a few hundred machines is well under 1 MiB).
+pub const BODY_CAP: usize = 32 * 1024 * 1024;
+
+/// Items asked for per page; servers may answer with fewer.
+pub const PAGE_SIZE: usize = 100;
+
+/// How to reach the API.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// The portal's URL (`https://octopus.example.com`, with its virtual directory if any).
+    pub server: String,
+    /// The API key (sent only to `server`'s origin, never printed).
+    pub api_key: String,
+    /// Where the key came from, for messages (`the environment variable OCTOPUS_API_KEY`).
+    pub key_source: String,
+    /// Extra trusted CA certificates (PEM) besides the platform's roots.
+    pub ca_file: Option<PathBuf>,
+    /// Bounds each request: connect, TLS, the whole response.
+    pub timeout: Duration,
+    /// Pages read per collection at most, so a server that pages forever cannot loop.
+    pub max_pages: usize,
+}
+
+/// An API client bound to one server.
+pub struct ApiClient {
+    base: url::Url,
+    key: String,
+    key_source: String,
+    client: reqwest::Client,
+    timeout: Duration,
+    max_pages: usize,
+}
+
+/// A whole collection and, when its pages disagreed with `TotalResults`, a note saying so.
+pub struct Collection<T> {
+    pub items: Vec<T>,
+    pub note: Option<String>,
+}
+
+impl ApiClient {
+    /// Checks the URL and builds the HTTP client (rustls, platform roots plus `ca_file`).
+    pub fn new(options: &ClientOptions) -> Result<ApiClient, InventoryError> {
+        let setup = |m: String| InventoryError::setup(m);
+        let base = url::Url::parse(options.server.trim()).map_err(|e| {
+            setup(format!(
+                "expected the Octopus portal's URL like https://octopus.example.com, found `{}` ({e})",
+                options.server
+            ))
+        })?;
+        if !matches!(base.scheme(), "https" | "http") || base.host_str().is_none() {
+            return Err(setup(format!(
+                "expected an https:// URL with a host like https://octopus.example.com, found `{}`",
+                options.server
+            )));
+        }
+        if !base.username().is_empty() || base.password().is_some() {
+            return Err(setup(
+                "expected the server URL without credentials: the API key comes from --api-key-env"
+                    .into(),
+            ));
+        }
+        if options.api_key.trim().is_empty() {
+            return Err(setup(format!("{} is empty", options.key_source)));
+        }
+        let client = crate::http::client(&crate::http::HttpOptions {
+            connect_timeout: options.timeout,
+            ca_file: options.ca_file.clone(),
+            proxy: None,
+            resolvers: None,
+        })
+        .map_err(setup)?;
+        Ok(ApiClient {
+            base,
+            key: options.api_key.clone(),
+            key_source: options.key_source.clone(),
+            client,
+            timeout: options.timeout,
+            max_pages: options.max_pages.max(1),
+        })
+    }
+
+    /// The server's URL as given, without a trailing `/`.
+    pub fn server(&self) -> String {
+        self.base.as_str().trim_end_matches('/').to_string()
+    }
+
+    /// `<server>/api/<rest>` (the server's virtual directory kept).
+    pub fn url(&self, rest: &str) -> url::Url {
+        let mut url = self.base.clone();
+        let path = format!("{}/api/{rest}", self.base.path().trim_end_matches('/'));
+        url.set_path(path.trim_end_matches('/'));
+        url.set_query(None);
+        url.set_fragment(None);
+        url
+    }
+
+    /// GETs one JSON document; `what` says what was expected there.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        url: &url::Url,
+        what: &str,
+    ) -> Result<T, InventoryError> {
+        let body = self.get_body(url).await?;
+        parse_json(&body, what).map_err(|m| self.at(url, m))
+    }
+
+    /// Every item of a paged collection, following `Page.Next` from `<server>/api/<rest>`.
+    pub async fn get_all<T: DeserializeOwned>(
+        &self,
+        rest: &str,
+        what: &str,
+    ) -> Result<Collection<T>, InventoryError> {
+        let mut url = self.url(rest);
+        url.set_query(Some(&format!("skip=0&take={PAGE_SIZE}")));
+        let first = url.clone();
+        let expected = format!("a page of {what} (Items, TotalResults, Links)");
+        let mut seen = HashSet::new();
+        let mut items = Vec::new();
+        let mut total = None;
+        for page_number in 1.. {
+            if page_number > self.max_pages {
+                return Err(self.at(
+                    &url,
+                    format!(
+                        "stopped after {} pages of {what} without reaching the last one (Links[\"Page.Next\"] kept going)",
+                        self.max_pages
+                    ),
+                ));
+            }
+            if !seen.insert(url.to_string()) {
+                return Err(self.at(
+                    &url,
+                    format!("Links[\"Page.Next\"] of {what} leads back to a page already read: the paging loops"),
+                ));
+            }
+            let page: Page<T> = self.get(&url, &expected).await?;
+            if total.is_none() {
+                total = page.total_results;
+            }
+            let count = page.items.len();
+            let next = page.next().map(str::to_string);
+            items.extend(page.items);
+            let Some(next) = next else {
+                break;
+            };
+            if count == 0 {
+                return Err(self.at(
+                    &url,
+                    format!(
+                        "expected items on a page of {what} that names a next page, found none"
+                    ),
+                ));
+            }
+            url = self.follow(&url, &next)?;
+        }
+        let note = match total {
+            Some(t) if t != items.len() as u64 => Some(format!(
+                "{first}: TotalResults said {t} {what}, the pages held {} (did they change while being read?)",
+                items.len()
+            )),
+            _ => None,
+        };
+        Ok(Collection { items, note })
+    }
+
+    /// Resolves a `Page.Next` link; it must stay on the server the key belongs to.
+    fn follow(&self, from: &url::Url, link: &str) -> Result<url::Url, InventoryError> {
+        let next = from.join(link).map_err(|e| {
+            self.at(
+                from,
+                format!("expected a URL in Links[\"Page.Next\"], found `{link}` ({e})"),
+            )
+        })?;
+        if next.origin() != self.base.origin() {
+            return Err(self.at(
+                from,
+                format!(
+                    "Links[\"Page.Next\"] points to another server (`{}`); the API key is only sent to {}",
+                    next.origin().ascii_serialization(),
+                    self.base.origin().ascii_serialization()
+                ),
+            ));
+        }
+        Ok(next)
+    }
+
+    async fn get_body(&self, url: &url::Url) -> Result<Vec<u8>, InventoryError> {
+        let mut key = HeaderValue::from_str(&self.key).map_err(|_| {
+            InventoryError::setup(format!(
+                "{} holds characters an HTTP header cannot carry",
+                self.key_source
+            ))
+        })?;
+        key.set_sensitive(true);
+        let request = self
+            .client
+            .get(url.clone())
+            .header("X-Octopus-ApiKey", key)
+            .header(ACCEPT, "application/json");
+        let exchange = async {
+            let mut response = request.send().await?;
+            let status = response.status();
+            let body = crate::http::read_capped(&mut response, BODY_CAP).await?;
+            Ok::<_, reqwest::Error>((status, body))
+        };
+        let (status, (body, truncated)) = match tokio::time::timeout(self.timeout, exchange).await {
+            Err(_) => {
+                return Err(self.at(
+                    url,
+                    format!(
+                        "no complete answer within {}",
+                        humantime::format_duration(self.timeout)
+                    ),
+                ));
+            }
+            Ok(Err(e)) if e.is_timeout() => {
+                return Err(self.at(
+                    url,
+                    format!(
+                        "no answer within {} ({})",
+                        humantime::format_duration(self.timeout),
+                        crate::http::describe_error(&e)
+                    ),
+                ));
+            }
+            Ok(Err(e)) => return Err(self.at(url, crate::http::describe_error(&e))),
+            Ok(Ok(answer)) => answer,
+        };
+        if !status.is_success() {
+            return Err(self.at(url, self.status_message(status, &body)));
+        }
+        if truncated {
+            return Err(self.at(
+                url,
+                format!(
+                    "expected a JSON document, found a body larger than {} MiB",
+                    BODY_CAP / 1024 / 1024
+                ),
+            ));
+        }
+        Ok(body)
+    }
+
+    fn status_message(&self, status: reqwest::StatusCode, body: &[u8]) -> String {
+        let said = server_message(body)
+            .map(|m| format!("; the server said: {m}"))
+            .unwrap_or_default();
+        let code = status.as_u16();
+        let why = match code {
+            401 => format!(
+                "the API key from {} was not accepted (wrong, expired or revoked, or for another server)",
+                self.key_source
+            ),
+            403 => "the API key's user may not read this: give it a role that can view the infrastructure, feeds and server configuration of each space".to_string(),
+            404 => "expected an Octopus Server API here: is --server the portal's root URL (with its virtual directory, if any)?".to_string(),
+            500..=599 => "the server failed to answer".to_string(),
+            _ => "expected 200 OK".to_string(),
+        };
+        format!("HTTP {status}: {why}{said}")
+    }
+
+    /// An error at `url`, with the API key scrubbed out of the message.
+    fn at(&self, url: &url::Url, message: String) -> InventoryError {
+        InventoryError::at(url.as_str(), message.replace(&self.key, "<redacted>"))
+    }
+}
+
+/// `ErrorMessage` of an Octopus error body, or the body's first line; one line, bounded.
+fn server_message(body: &[u8]) -> Option<String> {
+    let text = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(v) => v.get("ErrorMessage")?.as_str()?.to_string(),
+        Err(_) => String::from_utf8_lossy(body)
+            .lines()
+            .find(|l| !l.trim().is_empty())?
+            .to_string(),
+    };
+    Some(one_line(&text, 200))
+}
+
+/// Parses a JSON body; a syntax error and a wrong shape get different words.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Data => format!("expected {what}, found JSON of another shape: {e}"),
+            _ => format!(
+                "expected {what} as JSON, found malformed JSON ({e}); it starts `{}`",
+                one_line(&String::from_utf8_lossy(body), 80)
+            ),
+        }
+    })
+}
+
+/// `text` on one line without control characters, at most `max` characters.
+fn one_line(text: &str, max: usize) -> String {
+    let flat: String = text
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    match flat.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &flat[..i]),
+        None => flat,
+    }
+}

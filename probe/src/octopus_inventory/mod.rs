@@ -1,0 +1,214 @@
+//! `preflight plan from-octopus`: read the inventory of the Octopus Server
+//! being migrated through its REST API (`gather`, I/O in `fetch`) and write
+//! it as a plan (`render`, a pure function over the `Inventory`). Data
+//! centers come from `group`: deployment targets by environment or by a role
+//! prefix, workers by worker pool.
+
+pub mod api;
+pub mod feeds;
+pub mod fetch;
+pub mod group;
+pub mod layout;
+pub mod render;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+
+pub use fetch::ClientOptions;
+pub use group::GroupBy;
+pub use render::{RenderOptions, Rendered, render};
+
+use crate::thumbprint::Thumbprint;
+use api::{Environment, Feed, Machine, Root, ServerCertificate, Space, WorkerPool};
+use fetch::ApiClient;
+
+/// Why the inventory could not be read: where, and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryError {
+    /// The URL that failed; `None` for a problem before any request.
+    pub url: Option<String>,
+    pub message: String,
+}
+
+impl InventoryError {
+    fn at(url: &str, message: String) -> Self {
+        InventoryError {
+            url: Some(url.to_string()),
+            message,
+        }
+    }
+
+    fn setup(message: String) -> Self {
+        InventoryError { url: None, message }
+    }
+}
+
+impl fmt::Display for InventoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.url {
+            Some(url) => write!(f, "GET {url}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for InventoryError {}
+
+/// Everything read from the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inventory {
+    /// The portal URL the inventory was read from.
+    pub server: String,
+    /// `Application` and `Version` of `/api`.
+    pub application: String,
+    pub version: String,
+    /// The server certificate's thumbprint (`certificate-global`).
+    pub thumbprint: Thumbprint,
+    /// False on servers from before spaces (2019.1): one space without an id.
+    pub has_spaces: bool,
+    pub spaces: Vec<SpaceInventory>,
+    /// Things worth telling the user (a collection whose pages disagreed with its total).
+    pub notes: Vec<String>,
+}
+
+/// One space's infrastructure and feeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpaceInventory {
+    pub space: Space,
+    pub environments: Vec<Environment>,
+    pub worker_pools: Vec<WorkerPool>,
+    /// Deployment targets.
+    pub machines: Vec<Machine>,
+    pub workers: Vec<Machine>,
+    pub feeds: Vec<Feed>,
+}
+
+/// What to read: the client settings and which spaces (names, slugs or ids; empty: all).
+#[derive(Debug, Clone)]
+pub struct GatherOptions {
+    pub client: ClientOptions,
+    pub spaces: Vec<String>,
+}
+
+/// Reads `/api`, the server certificate, the spaces and each space's
+/// environments, worker pools, deployment targets, workers and feeds.
+pub async fn gather(options: &GatherOptions) -> Result<Inventory, InventoryError> {
+    let api = ApiClient::new(&options.client)?;
+    let root: Root = api
+        .get(
+            &api.url(""),
+            "the Octopus API root document (Application, Version, Links)",
+        )
+        .await?;
+    if !root.application.to_ascii_lowercase().contains("octopus") {
+        return Err(InventoryError::at(
+            api.url("").as_str(),
+            format!(
+                "expected Application \"Octopus Deploy\", found \"{}\": this is not an Octopus Server",
+                root.application
+            ),
+        ));
+    }
+    let certificate_url = api.url("configuration/certificates/certificate-global");
+    let certificate: ServerCertificate = api
+        .get(
+            &certificate_url,
+            "the server certificate (an object with Thumbprint)",
+        )
+        .await?;
+    let thumbprint: Thumbprint = certificate
+        .thumbprint
+        .parse()
+        .map_err(|e: String| InventoryError::at(certificate_url.as_str(), e))?;
+    let mut notes = Vec::new();
+    let has_spaces = root.links.contains_key("Spaces");
+    let spaces = if has_spaces {
+        let all = api.get_all::<Space>("spaces", "spaces").await?;
+        notes.extend(all.note);
+        select_spaces(all.items, &options.spaces)?
+    } else if options.spaces.is_empty() {
+        vec![Space {
+            id: String::new(),
+            name: "(no spaces)".into(),
+            slug: None,
+        }]
+    } else {
+        return Err(InventoryError::setup(format!(
+            "--space was given, but {} (Octopus {}) has no spaces (they came with 2019.1)",
+            api.server(),
+            root.version
+        )));
+    };
+    let mut out = Vec::new();
+    for space in spaces {
+        let prefix = if space.id.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", space.id)
+        };
+        let label = |what: &str| {
+            if space.id.is_empty() {
+                what.to_string()
+            } else {
+                format!("{what} of space {}", space.name)
+            }
+        };
+        macro_rules! all {
+            ($path:literal, $what:literal) => {{
+                let c = api
+                    .get_all(&format!("{prefix}{}", $path), &label($what))
+                    .await?;
+                notes.extend(c.note);
+                c.items
+            }};
+        }
+        let environments = all!("environments", "environments");
+        let worker_pools = all!("workerpools", "worker pools");
+        let machines = all!("machines", "deployment targets");
+        let workers = all!("workers", "workers");
+        let feeds = all!("feeds", "feeds");
+        out.push(SpaceInventory {
+            space,
+            environments,
+            worker_pools,
+            machines,
+            workers,
+            feeds,
+        });
+    }
+    Ok(Inventory {
+        server: api.server(),
+        application: root.application,
+        version: root.version,
+        thumbprint,
+        has_spaces,
+        spaces: out,
+        notes,
+    })
+}
+
+/// The spaces `--space` names (by name, slug or id, ignoring case), in the
+/// server's order; every name must match one.
+pub fn select_spaces(all: Vec<Space>, wanted: &[String]) -> Result<Vec<Space>, InventoryError> {
+    if wanted.is_empty() {
+        return Ok(all);
+    }
+    let matches = |s: &Space, w: &str| {
+        s.name.eq_ignore_ascii_case(w)
+            || s.id.eq_ignore_ascii_case(w)
+            || s.slug.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(w))
+    };
+    if let Some(missing) = wanted.iter().find(|w| !all.iter().any(|s| matches(s, w))) {
+        let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+        return Err(InventoryError::setup(format!(
+            "--space {missing}: expected one of the server's spaces ({}), found no such space",
+            names.join(", ")
+        )));
+    }
+    Ok(all
+        .into_iter()
+        .filter(|s| wanted.iter().any(|w| matches(s, w)))
+        .collect())
+}
