@@ -18,7 +18,8 @@ use crate::endpoint::Endpoint;
 pub struct RenderOptions {
     pub group_by: GroupBy,
     /// The environment variable holding the API key: its name goes into
-    /// `[old_server] api_key_env`, so `run` compares the certificate too.
+    /// `[old_server]` as a commented `api_key_env` (uncommented, every `run`
+    /// compares the certificate too, and needs the key where it runs).
     pub api_key_env: String,
     /// The CA file the portal was trusted with (written as given: make it absolute).
     pub ca_file: Option<String>,
@@ -169,7 +170,8 @@ fn old_server(
         "# The server being migrated, as its API describes it. In every data center\n\
          # its url gets dc.<dc>.octopus.old-server-api (Export/Import Projects needs\n\
          # 2021.1 or later, a blocker) and, with api_key_env, old-server-certificate\n\
-         # (the certificate the API reports is the one the polling port presents).\n",
+         # (the certificate the API reports is the one the polling port presents;\n\
+         # the variable must then hold the key wherever `run` runs).\n",
     );
     let minimum: Option<OctopusVersion> = EXPORT_IMPORT_MINIMUM.parse().ok();
     match (inventory.version.parse::<OctopusVersion>(), minimum) {
@@ -218,7 +220,7 @@ fn old_server(
     if !options.api_key_env.is_empty() {
         let _ = writeln!(
             out,
-            "api_key_env = {}   # the variable's name; the key itself is never written",
+            "# api_key_env = {}   # the variable's name; the key itself is never written",
             quote(&options.api_key_env)
         );
     }

@@ -37,7 +37,6 @@ fn by_role_prefix_the_fixtures_make_a_plan_the_parser_accepts() {
     let east = ids(&plan, "east");
     for id in [
         "dc.east.octopus.old-server-api",
-        "dc.east.octopus.old-server-certificate",
         "dc.east.worker.dc-east.workers",
         "dc.east.tentacle.web01.tls",
         "dc.east.tentacle.db01.tls",
@@ -104,7 +103,13 @@ fn the_old_server_is_filled_in_and_the_new_one_left_to_fill() {
         old.thumbprint.as_ref().unwrap().as_str(),
         "5E8B7D2C41A09F36E1D4C7B2A58F903D6E1C4B27"
     );
-    assert_eq!(old.api_key_env.as_deref(), Some("OCTOPUS_OLD_API_KEY"));
+    assert_eq!(old.api_key_env, None);
+    assert!(
+        out.plan
+            .contains("\n# api_key_env = \"OCTOPUS_OLD_API_KEY\"   # the variable's name"),
+        "{}",
+        out.plan
+    );
     assert_eq!(old.ca_file.as_deref(), Some("/etc/ssl/corp-root.pem"));
     assert!(plan.spec.new_server.is_none());
     assert!(
