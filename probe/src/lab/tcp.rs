@@ -57,17 +57,26 @@ impl SilentPort {
         let listener = socket.listen(0)?;
         let addr = listener.local_addr()?;
         let mut fillers = Vec::new();
-        // Linux queues backlog + 1 connections; fill until a connect stalls.
-        for _ in 0..16 {
+        // Linux queues backlog + 1 connections; fill until connects stall.
+        // Two stalls in a row, so that one slow connect on a loaded machine
+        // is not taken for a full queue (a later connect would then succeed).
+        let mut stalls = 0;
+        for _ in 0..32 {
             match tokio::time::timeout(Duration::from_millis(200), TcpStream::connect(addr)).await {
-                Ok(Ok(stream)) => fillers.push(stream),
+                Ok(Ok(stream)) => {
+                    stalls = 0;
+                    fillers.push(stream);
+                }
                 Ok(Err(e)) => return Err(e),
                 Err(_) => {
-                    return Ok(SilentPort {
-                        addr,
-                        _listener: listener,
-                        _fillers: fillers,
-                    });
+                    stalls += 1;
+                    if stalls == 2 {
+                        return Ok(SilentPort {
+                            addr,
+                            _listener: listener,
+                            _fillers: fillers,
+                        });
+                    }
                 }
             }
         }
