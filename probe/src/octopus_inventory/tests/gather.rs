@@ -299,3 +299,23 @@ async fn a_bad_server_url_or_empty_key_fails_before_any_request() {
     );
     assert!(fake.api.seen().is_empty());
 }
+
+#[tokio::test]
+async fn a_server_from_before_spaces_is_read_without_space_prefixes() {
+    let old_root =
+        r#"{"Application":"Octopus Deploy","Version":"2018.10.3","Links":{"Self":"/api"}}"#;
+    let fake = fake(&[("api", Fault::Body(old_root.into()))]).await;
+    let mut opts = options(&fake, KEY);
+    // The fixtures have no space-less routes: the first one asked for is a 404.
+    let e = gather(&opts).await.unwrap_err().to_string();
+    assert!(
+        e.contains("/api/environments?skip=0&take=100: HTTP 404"),
+        "{e}"
+    );
+    opts.spaces = vec!["Default".into()];
+    let e = gather(&opts).await.unwrap_err().to_string();
+    assert!(
+        e.contains("(Octopus 2018.10.3) has no spaces (they came with 2019.1)"),
+        "{e}"
+    );
+}
