@@ -6,6 +6,7 @@ mod cli;
 mod demo;
 mod dns;
 mod feeds;
+mod feeds_e2e;
 mod firewall;
 mod fleet;
 mod from_octopus;
