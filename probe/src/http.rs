@@ -46,22 +46,31 @@ impl std::fmt::Debug for ProxyAuth {
     }
 }
 
-/// Builds a client: rustls (ring) with platform roots plus `ca_file`, no
-/// automatic redirects, no proxy from the environment, only `options.proxy`.
-pub fn client(options: &HttpOptions) -> Result<reqwest::Client, String> {
-    let roots = root_store(options.ca_file.as_deref())?;
+/// The base every HTTP client starts from: rustls (ring) with platform roots
+/// plus `ca_file`, no automatic redirects, no proxy from the environment.
+pub fn base_builder(
+    connect_timeout: Duration,
+    ca_file: Option<&Path>,
+) -> Result<reqwest::ClientBuilder, String> {
+    let roots = root_store(ca_file)?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("cannot configure TLS: {e}"))?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    let mut builder = reqwest::Client::builder()
+    Ok(reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(options.connect_timeout)
+        .connect_timeout(connect_timeout)
         .user_agent(concat!("preflight/", env!("CARGO_PKG_VERSION")))
-        .no_proxy();
+        .no_proxy())
+}
+
+/// Builds a client: [`base_builder`], names resolved with the run's
+/// resolvers when given, and only `options.proxy`.
+pub fn client(options: &HttpOptions) -> Result<reqwest::Client, String> {
+    let mut builder = base_builder(options.connect_timeout, options.ca_file.as_deref())?;
     if let Some(resolvers) = &options.resolvers {
         builder = builder.dns_resolver(PlanResolver(resolvers.clone()));
     }

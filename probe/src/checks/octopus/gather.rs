@@ -10,7 +10,7 @@ use super::{
 };
 use crate::check::Context;
 use crate::checks::tls;
-use crate::http::{describe_error, read_capped, root_store};
+use crate::http::{describe_error, read_capped};
 
 /// The most of a response body that is read.
 const MAX_BODY: usize = 256 * 1024;
@@ -168,27 +168,15 @@ async fn get(
     }
 }
 
-/// reqwest over rustls (ring) trusting the platform's roots plus `ca_file`
-/// (`crate::http::root_store`), no redirects, no proxy, `host` pinned to `pinned`.
+/// The project's base client (`crate::http::base_builder`: platform roots plus
+/// `ca_file`, no redirects, no proxy) with `host` pinned to `pinned`.
 fn client(
     ctx: &Context,
     ca_file: Option<std::path::PathBuf>,
     host: &str,
     pinned: &[std::net::SocketAddr],
 ) -> Result<reqwest::Client, String> {
-    let roots = root_store(ca_file.as_deref())?;
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("cannot configure TLS: {e}"))?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let mut builder = reqwest::Client::builder()
-        .tls_backend_preconfigured(tls)
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(ctx.timeout)
-        .user_agent(concat!("preflight/", env!("CARGO_PKG_VERSION")))
-        .no_proxy();
+    let mut builder = crate::http::base_builder(ctx.timeout, ca_file.as_deref())?;
     if !pinned.is_empty() {
         builder = builder.resolve_to_addrs(host, pinned);
     }
