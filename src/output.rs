@@ -31,6 +31,23 @@ pub struct RunSettings {
     pub secrets: Vec<String>,
 }
 
+impl RunSettings {
+    /// Settings of an ad-hoc `check` run: no plan, no waivers, no secrets, no
+    /// CA file, the default concurrency. Callers override what their family needs.
+    pub fn adhoc(timeout: Duration) -> Self {
+        RunSettings {
+            datacenter: ADHOC.into(),
+            migration: None,
+            plan_sha256: String::new(),
+            waivers: Vec::new(),
+            timeout,
+            concurrency: probe::runner::DEFAULT_CONCURRENCY,
+            ca_file: None,
+            secrets: Vec::new(),
+        }
+    }
+}
+
 /// The values of the named environment variables that are set (and not empty).
 pub fn secret_values(names: &[String]) -> Vec<String> {
     names

@@ -81,14 +81,10 @@ pub fn feed(args: CheckFeedArgs) -> Result<i32> {
         })),
     };
     let settings = RunSettings {
-        datacenter: output::ADHOC.into(),
-        migration: None,
-        plan_sha256: String::new(),
-        waivers: Vec::new(),
-        timeout: args.http.timeout.get(),
         concurrency: 1,
         ca_file: args.http.ca_file,
         secrets: output::secret_values(&secret_vars),
+        ..RunSettings::adhoc(args.http.timeout.get())
     };
     let finished = output::run_checks(&[check], &settings)?;
     output::emit(&finished, &args.output)

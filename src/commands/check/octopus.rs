@@ -48,14 +48,10 @@ pub fn octopus(args: CheckOctopusArgs) -> Result<i32> {
         });
     }
     let settings = RunSettings {
-        datacenter: output::ADHOC.into(),
-        migration: None,
-        plan_sha256: String::new(),
-        waivers: Vec::new(),
-        timeout: args.timeout.get(),
         concurrency: 2,
         ca_file: args.ca_file.clone(),
         secrets,
+        ..RunSettings::adhoc(args.timeout.get())
     };
     let finished = output::run_checks(&checks, &settings)?;
     output::emit(&finished, &args.output)

@@ -31,16 +31,7 @@ pub fn tcp(args: CheckTcpArgs) -> Result<i32> {
             }),
         })
         .collect();
-    let settings = RunSettings {
-        datacenter: output::ADHOC.into(),
-        migration: None,
-        plan_sha256: String::new(),
-        waivers: Vec::new(),
-        timeout: args.timeout.get(),
-        concurrency: probe::runner::DEFAULT_CONCURRENCY,
-        secrets: Vec::new(),
-        ca_file: None,
-    };
+    let settings = RunSettings::adhoc(args.timeout.get());
     let finished = output::run_checks(&checks, &settings)?;
     output::emit(&finished, &args.output)
 }

@@ -57,14 +57,8 @@ pub fn tls(args: CheckTlsArgs) -> Result<i32> {
         })
         .collect();
     let settings = RunSettings {
-        datacenter: output::ADHOC.into(),
-        migration: None,
-        plan_sha256: String::new(),
-        waivers: Vec::new(),
-        timeout: args.timeout.get(),
-        concurrency: probe::runner::DEFAULT_CONCURRENCY,
         secrets,
-        ca_file: None,
+        ..RunSettings::adhoc(args.timeout.get())
     };
     let finished = output::run_checks(&checks, &settings)?;
     output::emit(&finished, &args.output)
