@@ -511,7 +511,7 @@ fn feeds_compile_per_data_center_with_the_plan_proxy_and_cloud() {
     assert_eq!(feed.via, crate::checks::feed::Via::Both);
     let (proxy, _) = feed.proxy.as_ref().unwrap();
     assert_eq!(proxy.url, "http://proxy.example.com:3128");
-    assert_eq!(proxy.no_proxy, ["intranet.example.com", "10.0.0.0/8"]);
+    assert_eq!(proxy.no_proxy, ["intranet.example.com", "198.51.100.0/24"]);
 }
 
 #[test]
