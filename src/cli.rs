@@ -302,7 +302,7 @@ pub struct CheckDnsArgs {
     pub names: Vec<String>,
     /// A resolver to ask: "system", IP or IP:PORT; repeat for several (default: system).
     #[arg(long = "resolver", value_name = "IP[:PORT]")]
-    pub resolvers: Vec<probe::resolve::ResolverSpec>,
+    pub resolvers: Vec<probe::net::resolve::ResolverSpec>,
     /// An address every answer must have; repeat for several (the exact set, unless --match contains).
     #[arg(long = "expect-address", value_name = "IP")]
     pub expect_addresses: Vec<std::net::IpAddr>,

@@ -1,13 +1,11 @@
 //! What the runner executes: a planned check (id, title, severity and a
-//! family-specific spec) and the outcome a family's assessment returns.
+//! family-specific spec). `CheckSpec` is the list of families; it sits above
+//! them (the contract every family works to is in `contract`).
 
-use std::path::PathBuf;
-use std::time::Duration;
-
-use report::{CheckId, Family, Severity, Status};
+use report::{CheckId, Family, Severity};
 
 use crate::checks;
-use crate::resolve::{ResolverSpec, Resolvers};
+use crate::contract::Outcome;
 
 /// One check, ready to run: everything the report needs before any I/O happens.
 #[derive(Debug, Clone)]
@@ -65,73 +63,5 @@ impl CheckSpec {
             CheckSpec::Feed(_) => Family::Feed,
             CheckSpec::OctopusApi(_) | CheckSpec::OctopusThumbprint(_) => Family::Octopus,
         }
-    }
-}
-
-/// What an assessment decided: status, a one-line reason, what to do, and the evidence.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    pub status: Status,
-    pub reason: String,
-    pub remediation: Option<String>,
-    pub evidence: serde_json::Value,
-}
-
-impl Outcome {
-    pub fn new(status: Status, reason: impl Into<String>) -> Self {
-        Outcome {
-            status,
-            reason: reason.into(),
-            remediation: None,
-            evidence: serde_json::Value::Null,
-        }
-    }
-
-    pub fn with_remediation(mut self, remediation: impl Into<String>) -> Self {
-        self.remediation = Some(remediation.into());
-        self
-    }
-
-    pub fn with_evidence(mut self, evidence: impl serde::Serialize) -> Self {
-        self.evidence = serde_json::to_value(evidence).unwrap_or(serde_json::Value::Null);
-        self
-    }
-}
-
-/// Shared state for one run: the resolvers, the timeout, and where we run from.
-///
-/// `Context::new` uses the system resolver configuration; `with_resolvers`
-/// replaces it with the data center's resolvers.
-#[derive(Debug)]
-pub struct Context {
-    pub resolvers: Resolvers,
-    /// Per-operation timeout (connect, handshake, resolution).
-    pub timeout: Duration,
-    /// Where the checks run from, for remediation text ("from data center east").
-    pub origin: String,
-    /// Extra trusted CA certificates (PEM) for HTTPS checks (`--ca-file`).
-    pub ca_file: Option<PathBuf>,
-}
-
-impl Context {
-    pub fn new(timeout: Duration, origin: impl Into<String>) -> Self {
-        Context {
-            resolvers: Resolvers::system(timeout),
-            timeout,
-            origin: origin.into(),
-            ca_file: None,
-        }
-    }
-
-    /// Resolves names with these resolvers (in this order) instead of the system configuration.
-    pub fn with_resolvers(mut self, resolvers: &[ResolverSpec]) -> Self {
-        self.resolvers = Resolvers::new(resolvers, self.timeout);
-        self
-    }
-
-    /// Trusts the CA certificates in this PEM file too (besides the platform's roots).
-    pub fn with_ca_file(mut self, ca_file: Option<PathBuf>) -> Self {
-        self.ca_file = ca_file;
-        self
     }
 }

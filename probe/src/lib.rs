@@ -1,26 +1,29 @@
 //! Everything that touches the network: the plan, the checks (each family a
-//! `gather` that does I/O and a pure `assess`), the runner, and the loopback
-//! lab that `preflight demo` and the tests run against.
+//! `gather` that does I/O and a pure `assess`), the runner, and the network
+//! layer they stand on. Floors, each importing only those below it:
+//! `text`, `endpoint`, `thumbprint`, `duration`, `location`, `ports` →
+//! `net` → `contract` → `checks::<family>` → `check` (the list of
+//! families) → `plan`, `runner`, `tentacle`, `octopus_inventory`.
 #![forbid(unsafe_code)]
 
 pub mod check;
 pub mod checks;
+pub mod contract;
 pub mod duration;
 pub mod endpoint;
-pub mod http;
 pub mod lab;
 pub mod location;
+pub mod net;
 pub mod octopus_inventory;
 pub mod plan;
 pub mod ports;
-pub mod proxy;
-pub mod resolve;
 pub mod runner;
 pub mod standin;
 pub mod tentacle;
+pub mod text;
 pub mod thumbprint;
-pub mod tunnel;
 
-pub use check::{CheckSpec, Context, Outcome, PlannedCheck};
+pub use check::{CheckSpec, PlannedCheck};
+pub use contract::{Budget, Context, Outcome};
 pub use endpoint::Endpoint;
 pub use plan::{Plan, PlanError};

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use report::{CheckResult, Status, Waiver};
 
-use crate::check::{CheckSpec, Context, Outcome, PlannedCheck};
+use crate::check::{CheckSpec, PlannedCheck};
+use crate::contract::{Context, Outcome};
 use crate::checks;
 use crate::plan::PlanWaiver;
 
@@ -65,7 +66,7 @@ pub async fn run(
 /// family's own timeouts so that a bug can never hang the run.
 pub async fn execute(check: &PlannedCheck, ctx: &Context) -> CheckResult {
     let start = Instant::now();
-    let guard = ctx.timeout * 4 + Duration::from_secs(1);
+    let guard = ctx.budget().guard();
     let outcome = match tokio::time::timeout(guard, dispatch(&check.spec, ctx)).await {
         Ok(outcome) => outcome,
         Err(_) => Outcome::new(
@@ -160,7 +161,7 @@ mod tests {
     use super::*;
     use crate::checks::tcp::TcpSpec;
     use crate::endpoint::Endpoint;
-    use crate::plan::spec::Expect;
+    use crate::checks::tcp::Expect;
     use report::{CheckId, Severity};
 
     fn tcp_check(id: &str, endpoint: Endpoint) -> PlannedCheck {

@@ -165,7 +165,7 @@ async fn answer(acceptor: TlsAcceptor, stream: tokio::net::TcpStream) -> String 
     let first_line = request
         .split(|b| *b == b'\n')
         .next()
-        .map(|l| printable(l.strip_suffix(b"\r").unwrap_or(l)))
+        .map(|l| crate::text::printable(l.strip_suffix(b"\r").unwrap_or(l), 80))
         .unwrap_or_default();
     match read {
         Err(_) if request.is_empty() => {
@@ -212,20 +212,6 @@ fn certificate() -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), rc
         cert.der().clone(),
         PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
     ))
-}
-
-/// Request bytes as log text: at most 80 characters, control bytes escaped.
-fn printable(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(&bytes[..bytes.len().min(80)])
-        .chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]

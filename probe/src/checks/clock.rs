@@ -2,7 +2,7 @@
 //! this machine's clock. TLS certificate validity and Octopus's tokens fail
 //! on clocks that disagree, so more than five minutes apart is a warning.
 //!
-//! The request goes through `crate::http` (reqwest over rustls, platform
+//! The request goes through `crate::net::http` (reqwest over rustls, platform
 //! roots plus `ca_file`, the run's resolvers, no proxy); any answer with a
 //! `Date` header will do, whatever its status.
 
@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use report::Status;
 
-use crate::check::{Context, Outcome};
-use crate::http::{HttpOptions, describe_error};
+use crate::contract::{Context, Outcome};
+use crate::net::http::{HttpOptions, describe_error};
 
 /// More apart than this is a warning.
 pub const MAX_SKEW: Duration = Duration::from_secs(5 * 60);
@@ -84,7 +84,7 @@ async fn request(
     spec: &ClockSpec,
     url: &str,
 ) -> Result<(u16, Option<String>), String> {
-    let client = crate::http::client(&HttpOptions {
+    let client = crate::net::http::client(&HttpOptions {
         connect_timeout: ctx.timeout,
         ca_file: spec.ca_file.clone().or_else(|| ctx.ca_file.clone()),
         proxy: None,
@@ -99,7 +99,7 @@ async fn request(
             .get(reqwest::header::DATE)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         // Read (a bounded part of) the body so the connection ends cleanly.
-        let _ = crate::http::read_capped(&mut response, MAX_BODY).await;
+        let _ = crate::net::http::read_capped(&mut response, MAX_BODY).await;
         Ok::<_, reqwest::Error>((status, date))
     };
     match tokio::time::timeout(limit + Duration::from_millis(200), exchange).await {
@@ -143,7 +143,7 @@ pub fn assess(ev: &ClockEvidence, origin: &str) -> Outcome {
             Status::Error,
             format!(
                 "expected an HTTP date in the Date header, found `{}`",
-                crate::tentacle::excerpt(date)
+                crate::text::excerpt(date)
             ),
         )
         .with_evidence(ev);
@@ -334,7 +334,7 @@ mod tests {
         let garbled = assess(&evidence(Some("soon\u{7}"), local), "east");
         assert_eq!(garbled.status, Status::Error);
         assert!(
-            garbled.reason.contains("`soon\\u{7}`"),
+            garbled.reason.contains("`soon\\x07`"),
             "{}",
             garbled.reason
         );

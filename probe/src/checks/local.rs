@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use report::Status;
 
-use crate::check::Outcome;
+use crate::contract::Outcome;
 use crate::endpoint::Endpoint;
 use crate::tentacle::TentacleTarget;
 use crate::thumbprint::Thumbprint;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use report::Status;
 
-use crate::check::Outcome;
+use crate::contract::Outcome;
 use crate::checks::tcp::{TcpEvidence, TcpSpec};
 use crate::ports::port_name;
 
@@ -108,7 +108,7 @@ mod tests {
     use super::*;
     use crate::checks::tcp::{AddressProbe, PortState};
     use crate::endpoint::Endpoint;
-    use crate::plan::spec::Expect;
+    use crate::checks::tcp::Expect;
 
     fn pool(workers: &[&str]) -> PoolSizeSpec {
         PoolSizeSpec {

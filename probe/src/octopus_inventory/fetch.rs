@@ -78,7 +78,7 @@ impl ApiClient {
         if options.api_key.trim().is_empty() {
             return Err(setup(format!("{} is empty", options.key_source)));
         }
-        let client = crate::http::client(&crate::http::HttpOptions {
+        let client = crate::net::http::client(&crate::net::http::HttpOptions {
             // The connect gets three quarters of the request's bound, so a
             // server that never accepts is always reported as such ("no
             // answer") before the whole-request bound ("no complete answer")
@@ -220,7 +220,7 @@ impl ApiClient {
         let exchange = async {
             let mut response = request.send().await?;
             let status = response.status();
-            let body = crate::http::read_capped(&mut response, BODY_CAP).await?;
+            let body = crate::net::http::read_capped(&mut response, BODY_CAP).await?;
             Ok::<_, reqwest::Error>((status, body))
         };
         let (status, (body, truncated)) = match tokio::time::timeout(self.timeout, exchange).await {
@@ -239,11 +239,11 @@ impl ApiClient {
                     format!(
                         "no answer within {} ({})",
                         humantime::format_duration(self.timeout),
-                        crate::http::describe_error(&e)
+                        crate::net::http::describe_error(&e)
                     ),
                 ));
             }
-            Ok(Err(e)) => return Err(self.at(url, crate::http::describe_error(&e))),
+            Ok(Err(e)) => return Err(self.at(url, crate::net::http::describe_error(&e))),
             Ok(Ok(answer)) => answer,
         };
         if !status.is_success() {
@@ -294,7 +294,7 @@ fn server_message(body: &[u8]) -> Option<String> {
             .find(|l| !l.trim().is_empty())?
             .to_string(),
     };
-    Some(one_line(&text, 200))
+    Some(crate::text::one_line(&text, 200))
 }
 
 /// Parses a JSON body; a syntax error and a wrong shape get different words.
@@ -305,21 +305,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, Str
             Category::Data => format!("expected {what}, found JSON of another shape: {e}"),
             _ => format!(
                 "expected {what} as JSON, found malformed JSON ({e}); it starts `{}`",
-                one_line(&String::from_utf8_lossy(body), 80)
+                crate::text::one_line(&String::from_utf8_lossy(body), 80)
             ),
         }
     })
 }
 
-/// `text` on one line without control characters, at most `max` characters.
-fn one_line(text: &str, max: usize) -> String {
-    let flat: String = text
-        .trim()
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    match flat.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &flat[..i]),
-        None => flat,
-    }
-}

@@ -66,9 +66,9 @@ pub fn render(inventory: &Inventory, options: &RenderOptions) -> Rendered {
         );
     }
     for name in empty {
-        let _ = writeln!(out, "# Nothing to check in `{}`:", comment(name));
+        let _ = writeln!(out, "# Nothing to check in `{}`:", crate::text::comment(name));
         for skipped in &layout.datacenters[name].skipped {
-            let _ = writeln!(out, "# not checked: {}", comment(skipped));
+            let _ = writeln!(out, "# not checked: {}", crate::text::comment(skipped));
         }
         out.push('\n');
     }
@@ -101,13 +101,13 @@ fn header(out: &mut String, inventory: &Inventory, options: &RenderOptions) {
         out,
         "# preflight plan, format version 1, written by `preflight plan from-octopus`\n\
          # from the API of {} ({} {}){}.",
-        comment(&inventory.server),
-        comment(&inventory.application),
-        comment(&inventory.version),
+        crate::text::comment(&inventory.server),
+        crate::text::comment(&inventory.application),
+        crate::text::comment(&inventory.version),
         if spaces.is_empty() {
             String::new()
         } else {
-            format!(", spaces: {}", comment(&spaces.join(", ")))
+            format!(", spaces: {}", crate::text::comment(&spaces.join(", ")))
         }
     );
     let rule = match &options.group_by {
@@ -116,8 +116,8 @@ fn header(out: &mut String, inventory: &Inventory, options: &RenderOptions) {
         }
         GroupBy::Role { prefix } => format!(
             "deployment targets by their role starting with `{}` (`--group-by role:{}`)",
-            comment(prefix),
-            comment(prefix)
+            crate::text::comment(prefix),
+            crate::text::comment(prefix)
         ),
     };
     let _ = writeln!(
@@ -179,21 +179,21 @@ fn old_server(
             let text = format!(
                 "the old server runs Octopus {v}: Export/Import Projects needs {EXPORT_IMPORT_MINIMUM} or later. Upgrade it before exporting (or migrate its database instead); `run` reports this as a blocker (dc.<dc>.octopus.old-server-api)"
             );
-            let _ = writeln!(out, "# WARNING: {}", comment(&text));
+            let _ = writeln!(out, "# WARNING: {}", crate::text::comment(&text));
             warnings.push(text);
         }
         (Ok(v), _) => {
             let _ = writeln!(
                 out,
                 "# Octopus {}: Export/Import Projects is available ({EXPORT_IMPORT_MINIMUM} or later).",
-                comment(&v.to_string())
+                crate::text::comment(&v.to_string())
             );
         }
         (Err(e), _) => {
             let text = format!(
                 "the old server's Version is not a version number ({e}): check by hand that it is {EXPORT_IMPORT_MINIMUM} or later before using Export/Import Projects"
             );
-            let _ = writeln!(out, "# WARNING: {}", comment(&text));
+            let _ = writeln!(out, "# WARNING: {}", crate::text::comment(&text));
             warnings.push(text);
         }
     }
@@ -260,7 +260,7 @@ fn datacenter(
         let _ = writeln!(
             out,
             "\n  # Worker pool {}: run the plan on one of its workers.",
-            comment(&pool.label)
+            crate::text::comment(&pool.label)
         );
         out.push_str("  [[datacenter.worker_pool]]\n");
         let _ = writeln!(out, "  name = {}", quote(&pool.name));
@@ -271,7 +271,7 @@ fn datacenter(
         );
     }
     for tcp in &dc.tcp {
-        let _ = writeln!(out, "\n  # {}", comment(&tcp.comment));
+        let _ = writeln!(out, "\n  # {}", crate::text::comment(&tcp.comment));
         out.push_str("  [[datacenter.tcp]]\n");
         let _ = writeln!(out, "  name = {}", quote(&tcp.name));
         let _ = writeln!(out, "  target = {}", quote(&tcp.target.to_string()));
@@ -280,7 +280,7 @@ fn datacenter(
     for t in &dc.tentacles {
         out.push('\n');
         for line in &t.comment {
-            let _ = writeln!(out, "  # {}", comment(line));
+            let _ = writeln!(out, "  # {}", crate::text::comment(line));
         }
         out.push_str("  [[datacenter.tentacle]]\n");
         let _ = writeln!(out, "  name = {}", quote(&t.name));
@@ -310,7 +310,7 @@ fn datacenter(
         }
     }
     for skipped in &dc.skipped {
-        let _ = writeln!(out, "\n  # not checked: {}", comment(skipped));
+        let _ = writeln!(out, "\n  # not checked: {}", crate::text::comment(skipped));
     }
     out.push('\n');
 }
@@ -326,12 +326,12 @@ fn feeds(out: &mut String, layout: &super::layout::Layout) {
          # \"both\" where deployments reach it through the [proxy].\n",
     );
     for skipped in &layout.skipped_feeds {
-        let _ = writeln!(out, "# not checked: {}", comment(skipped));
+        let _ = writeln!(out, "# not checked: {}", crate::text::comment(skipped));
     }
     for feed in &layout.feeds {
         out.push('\n');
         for line in &feed.comment {
-            let _ = writeln!(out, "# {}", comment(line));
+            let _ = writeln!(out, "# {}", crate::text::comment(line));
         }
         let e = &feed.entry;
         out.push_str("[[feed]]\n");
@@ -362,9 +362,3 @@ fn quote(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// Text safe inside a `#` comment: one line, no control characters.
-fn comment(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
-}

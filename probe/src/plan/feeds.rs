@@ -9,33 +9,14 @@ use report::CheckId;
 use super::spec::{FeedPlanSpec, PlanSpec};
 use crate::check::{CheckSpec, PlannedCheck};
 use crate::checks::feed::{Credentials, FeedKind, FeedSpec, Via};
-use crate::proxy::{ProxyConfig, ProxySource};
+use crate::net::proxy::{ProxyAuth, ProxyConfig, ProxyRoute, ProxySource};
 
 /// An error at a span of the plan.
 pub type SpannedError = (Option<Range<usize>>, String);
 
 /// Checks what serde cannot: URLs, credential pairs, data center names.
 pub fn validate(plan: &PlanSpec) -> Result<(), SpannedError> {
-    if let Some(proxy) = &plan.proxy {
-        let url = proxy.url.get_ref();
-        if !(url.starts_with("http://") || url.starts_with("https://"))
-            || url::Url::parse(url).is_err()
-        {
-            return Err((
-                Some(proxy.url.span()),
-                format!(
-                    "expected an http:// proxy URL like \"http://proxy.example.com:3128\" (Tentacle proxies HTTP, not SOCKS), found `{}`",
-                    crate::proxy::redact_url(url)
-                ),
-            ));
-        }
-        if proxy.username_env.is_some() != proxy.password_env.is_some() {
-            return Err((
-                Some(proxy.url.span()),
-                "expected both `username_env` and `password_env` in [proxy], or neither".into(),
-            ));
-        }
-    }
+    proxy_config(plan)?;
     let dc_names: Vec<&String> = plan.datacenters.iter().map(|d| d.name.get_ref()).collect();
     for feed in &plan.feeds {
         let name = feed.name.get_ref();
@@ -109,7 +90,7 @@ fn feed_url(feed: &FeedPlanSpec) -> Result<url::Url, SpannedError> {
             Some(feed.url.span()),
             format!(
                 "expected an http(s) URL like \"https://nuget.example.com/v3/index.json\", found `{}` ({why})",
-                crate::proxy::redact_url(raw)
+                crate::net::proxy::redact_url(raw)
             ),
         ))
     };
@@ -122,6 +103,38 @@ fn feed_url(feed: &FeedPlanSpec) -> Result<url::Url, SpannedError> {
         Ok(u) => Ok(u),
         Err(e) => bad(e.to_string()),
     }
+}
+
+/// The plan's `[proxy]` as the one proxy model, or why it cannot be used:
+/// the same rule as `--proxy` and `HTTPS_PROXY` (http:// with a port), and
+/// no credentials in the URL (they belong in `username_env`/`password_env`).
+pub fn proxy_config(plan: &PlanSpec) -> Result<Option<ProxyConfig>, SpannedError> {
+    let Some(proxy) = &plan.proxy else {
+        return Ok(None);
+    };
+    let span = Some(proxy.url.span());
+    let route = ProxyRoute::parse(proxy.url.get_ref(), ProxySource::Plan)
+        .map_err(|e| (span.clone(), e))?;
+    if route.auth != ProxyAuth::None {
+        return Err((
+            span,
+            "the plan's [proxy] url carries credentials; name the environment variables holding them instead (username_env, password_env)".into(),
+        ));
+    }
+    let route = match (&proxy.username_env, &proxy.password_env) {
+        (Some(user), Some(password)) => route.with_env_credentials(user, password),
+        (None, None) => route,
+        _ => {
+            return Err((
+                span,
+                "expected both `username_env` and `password_env` in [proxy], or neither".into(),
+            ));
+        }
+    };
+    Ok(Some(ProxyConfig {
+        route,
+        no_proxy: proxy.no_proxy.clone(),
+    }))
 }
 
 /// Whether the new server is Octopus Cloud (its URL is on `*.octopus.app`).
@@ -137,17 +150,8 @@ pub fn new_server_is_cloud(plan: &PlanSpec) -> bool {
 /// The feed checks of one data center, in plan order.
 pub fn feed_checks(plan: &PlanSpec, dc: &str) -> Vec<PlannedCheck> {
     let cloud = new_server_is_cloud(plan);
-    let proxy = plan.proxy.as_ref().map(|p| {
-        (
-            ProxyConfig {
-                url: p.url.get_ref().clone(),
-                username_env: p.username_env.clone(),
-                password_env: p.password_env.clone(),
-                no_proxy: p.no_proxy.clone(),
-            },
-            ProxySource::Plan,
-        )
-    });
+    // Validated when the plan was read (`validate`).
+    let proxy = proxy_config(plan).ok().flatten();
     plan.feeds
         .iter()
         .filter(|f| {

@@ -15,7 +15,7 @@ use crate::checks::octopus::{ApiSpec, EXPORT_IMPORT_MINIMUM, ThumbprintSpec};
 use crate::checks::tls::{Expected, TlsSpec};
 use crate::endpoint::Endpoint;
 use crate::tentacle::TentacleTarget;
-use crate::tunnel::ProxyRoute;
+use crate::net::proxy::{ProxyRoute, ProxySource};
 
 /// The new server's polling endpoint, as every data center's Tentacles will reach it.
 pub fn polling_spec(server: &ServerSpec) -> Option<TlsSpec> {
@@ -32,12 +32,11 @@ pub fn polling_proxy(plan: &PlanSpec, dc: &DatacenterSpec) -> Option<ProxyRoute>
     if via != Some(PollingVia::Proxy) {
         return None;
     }
-    let proxy = plan.proxy.as_ref()?;
-    let route = ProxyRoute::parse(proxy.url.get_ref()).ok()?;
-    Some(match (&proxy.username_env, &proxy.password_env) {
-        (Some(user), Some(pass)) => route.with_env_credentials(user, pass),
-        _ => route,
-    })
+    // Validated when the plan was read: an unusable [proxy] never gets here.
+    super::feeds::proxy_config(plan)
+        .ok()
+        .flatten()
+        .map(|config| config.route)
 }
 
 /// TLS + Halibut of the new server's polling endpoint (through the proxy when
@@ -159,10 +158,10 @@ pub fn tentacle_identity_checks(dc: &str, t: &TentacleTarget) -> Vec<PlannedChec
         let mut spec = TlsSpec::new(address.endpoint.clone(), Expected::Server);
         // With several trusted thumbprints (a rotation), the trust check judges them.
         spec.thumbprint = (trusted.len() == 1).then(|| thumbprint.clone());
-        spec.proxy = t.polling_proxy.as_ref().map(|proxy| ProxyRoute {
-            endpoint: proxy.clone(),
-            auth: crate::tunnel::ProxyAuth::None,
-        });
+        spec.proxy = t
+            .polling_proxy
+            .as_ref()
+            .map(|proxy| ProxyRoute::new(proxy.clone(), ProxySource::Tentacle));
         let via = match &t.polling_proxy {
             Some(proxy) => format!(" through its polling proxy {proxy}"),
             None => String::new(),

@@ -23,7 +23,7 @@ use report::{CheckId, Migration, Severity};
 use crate::check::{CheckSpec, PlannedCheck};
 use crate::checks::tcp::TcpSpec;
 use crate::endpoint::Endpoint;
-use crate::resolve::ResolverSpec;
+use crate::net::resolve::ResolverSpec;
 use spec::{Expect, PlanSpec, ServerSpec};
 
 /// The annotated plan `preflight plan init` prints; it covers every key.

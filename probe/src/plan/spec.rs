@@ -13,9 +13,10 @@ use report::Severity;
 
 use crate::checks::dns::AddressMatch;
 use crate::checks::feed::{FeedKind, Via};
+pub use crate::checks::tcp::Expect;
 use crate::duration::PlanDuration;
 use crate::endpoint::Endpoint;
-use crate::resolve::ResolverSpec;
+use crate::net::resolve::ResolverSpec;
 use crate::thumbprint::Thumbprint;
 
 /// The whole plan file.
@@ -154,15 +155,6 @@ pub struct TcpSpec {
 
 fn blocker() -> Severity {
     Severity::Blocker
-}
-
-/// Whether a target must be reachable or must be blocked.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Expect {
-    #[default]
-    Open,
-    Blocked,
 }
 
 /// `[[datacenter.worker_pool]]`: a worker pool and what its workers must reach.

@@ -344,7 +344,7 @@ mod dns {
     use super::*;
     use crate::check::CheckSpec;
     use crate::checks::dns::AddressMatch;
-    use crate::resolve::ResolverSpec;
+    use crate::net::resolve::ResolverSpec;
 
     fn dns_checks(plan: &Plan, dc: &str) -> Vec<(String, crate::checks::dns::DnsSpec, Severity)> {
         plan.checks_for(dc)
@@ -509,8 +509,8 @@ fn feeds_compile_per_data_center_with_the_plan_proxy_and_cloud() {
         "acme.octopus.app is Octopus Cloud"
     );
     assert_eq!(feed.via, crate::checks::feed::Via::Both);
-    let (proxy, _) = feed.proxy.as_ref().unwrap();
-    assert_eq!(proxy.url, "http://proxy.example.com:3128");
+    let proxy = feed.proxy.as_ref().unwrap();
+    assert_eq!(proxy.route.url(), "http://proxy.example.com:3128");
     assert_eq!(proxy.no_proxy, ["intranet.example.com", "198.51.100.0/24"]);
 }
 
@@ -551,7 +551,24 @@ fn bad_feeds_are_errors_with_locations() {
         (
             "[proxy]\nurl = \"socks5://proxy.example.com:1080\"\n",
             (5, 7),
-            "Tentacle proxies HTTP, not SOCKS",
+            "not TLS or SOCKS",
+        ),
+        // The polling check cannot speak TLS to a proxy, and neither can Tentacle:
+        // refused here, never silently tested direct.
+        (
+            "[proxy]\nurl = \"https://proxy.example.com:3128\"\n",
+            (5, 7),
+            "expected an http:// proxy",
+        ),
+        (
+            "[proxy]\nurl = \"http://proxy.example.com\"\n",
+            (5, 7),
+            "expected a port",
+        ),
+        (
+            "[proxy]\nurl = \"http://u:pw@proxy.example.com:3128\"\n",
+            (5, 7),
+            "name the environment variables holding them",
         ),
     ];
     for (extra, (line, column), needle) in cases {
@@ -667,7 +684,7 @@ fn polling_via_proxy_tunnels_the_polling_checks_through_the_plan_proxy() {
     assert_eq!(route.display(), "http://proxy.example.com:3128");
     assert_eq!(
         route.auth,
-        crate::tunnel::ProxyAuth::Env {
+        crate::net::proxy::ProxyAuth::Env {
             username_env: "PROXY_USER".into(),
             password_env: "PROXY_PASSWORD".into()
         }
@@ -691,4 +708,40 @@ fn polling_via_proxy_tunnels_the_polling_checks_through_the_plan_proxy() {
         .unwrap_err();
     assert_eq!((err.line, err.column), (4, 15), "{err}");
     assert!(err.message.contains("needs a [proxy] section"), "{err}");
+}
+
+/// The bug this model fixed: an `https://` proxy was accepted by the plan,
+/// dropped by the polling path, and the polling checks silently went direct.
+#[test]
+fn an_https_proxy_is_refused_at_plan_check_for_polling_and_feeds() {
+    let plan = |proxy_url: &str| {
+        format!(
+            "version = 1\n[new_server]\npolling = \"polling.example.com:10943\"\n\
+             [[datacenter]]\nname = \"west\"\npolling_via = \"proxy\"\n\
+             [proxy]\nurl = \"{proxy_url}\"\n\
+             [[feed]]\nname = \"nuget\"\nkind = \"nuget-v3\"\nurl = \"https://nuget.example.com/v3/index.json\"\nvia = \"proxy\"\n"
+        )
+    };
+    let err = parse(&plan("https://proxy.example.com:3128")).unwrap_err();
+    assert_eq!((err.line, err.column), (8, 7), "{err}");
+    assert!(err.message.contains("expected an http:// proxy"), "{err}");
+
+    // The same plan with http:// tunnels polling and feeds through that proxy.
+    let ok = parse(&plan("http://proxy.example.com:3128")).unwrap();
+    let west = ok.checks_for("west").unwrap();
+    let spec = |id: &str| &west.iter().find(|c| c.id.as_str() == id).unwrap().spec;
+    let CheckSpec::Tls(tls) = spec("dc.west.tls.new-server-polling") else {
+        panic!("a TLS check")
+    };
+    assert_eq!(
+        tls.proxy.as_ref().map(|r| r.url()).as_deref(),
+        Some("http://proxy.example.com:3128")
+    );
+    let CheckSpec::Feed(feed) = spec("dc.west.feed.nuget") else {
+        panic!("a feed check")
+    };
+    assert_eq!(
+        feed.proxy.as_ref().map(|p| p.route.url()).as_deref(),
+        Some("http://proxy.example.com:3128")
+    );
 }

@@ -19,7 +19,7 @@ pub fn render(host: &str, instances: &[Instance], errors: &[ConfigError]) -> Str
     let _ = writeln!(
         out,
         "# Tentacle instances on {}, found by `preflight discover`.",
-        comment(host)
+        crate::text::comment(host)
     );
     out.push_str(
         "# Append this after the [[datacenter]] this machine is in (when it is the\n\
@@ -29,7 +29,7 @@ pub fn render(host: &str, instances: &[Instance], errors: &[ConfigError]) -> Str
         out.push_str("# No Tentacle instance was found.\n");
     }
     for e in errors {
-        let _ = writeln!(out, "# not read: {}", comment(&e.to_string()));
+        let _ = writeln!(out, "# not read: {}", crate::text::comment(&e.to_string()));
     }
     for instance in instances {
         out.push('\n');
@@ -51,11 +51,11 @@ fn render_instance(out: &mut String, host: &str, instance: &Instance) {
     let _ = writeln!(
         out,
         "  # Instance {} ({}): {summary}.",
-        comment(&instance.name),
-        comment(&instance.path.display().to_string())
+        crate::text::comment(&instance.name),
+        crate::text::comment(&instance.path.display().to_string())
     );
     for note in &config.notes {
-        let _ = writeln!(out, "  # note: {}", comment(note));
+        let _ = writeln!(out, "  # note: {}", crate::text::comment(note));
     }
     out.push_str("  [[datacenter.tentacle]]\n");
     let _ = writeln!(out, "  name = {}", quote(&target.name));
@@ -104,7 +104,7 @@ fn render_instance(out: &mut String, host: &str, instance: &Instance) {
         let _ = writeln!(
             out,
             "  # web requests (registration, packages) go through the proxy {}",
-            comment(&endpoint.to_string())
+            crate::text::comment(&endpoint.to_string())
         );
     }
     for t in &config.trusted {
@@ -114,7 +114,7 @@ fn render_instance(out: &mut String, host: &str, instance: &Instance) {
                     out,
                     "  # skipped: trusted server {} with CommunicationStyle {}",
                     t.thumbprint,
-                    comment(s)
+                    crate::text::comment(s)
                 );
                 continue;
             }
@@ -134,9 +134,3 @@ fn quote(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// Text safe inside a `#` comment: one line, no control characters.
-fn comment(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
-}

@@ -131,21 +131,7 @@ fn utf8(bytes: &[u8], base: usize) -> Result<String, (usize, String)> {
     }
 }
 
-/// A value shown in an error: at most 60 characters, control characters escaped.
-pub fn excerpt(value: &str) -> String {
-    let mut out = String::new();
-    for c in value.chars().take(60) {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    if value.chars().count() > 60 {
-        out.push('…');
-    }
-    out
-}
+pub use crate::text::excerpt;
 
 /// A serde_json error without its " at line N column M" suffix (callers place it).
 pub fn json_message(e: &serde_json::Error) -> String {

@@ -1,8 +1,8 @@
 //! `preflight check feed URL --kind …`.
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow, bail};
 use probe::checks::feed::{Credentials, FeedKind, FeedSpec, Via};
-use probe::proxy::{ProxyConfig, ProxySource};
+use probe::net::proxy::{ProxyAuth, ProxyConfig, ProxyRoute, ProxySource};
 use probe::{CheckSpec, PlannedCheck};
 use report::{CheckId, Severity};
 
@@ -14,7 +14,7 @@ pub fn feed(args: CheckFeedArgs) -> Result<i32> {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => u,
         _ => bail!(
             "expected an http(s) URL like https://nuget.example.com/v3/index.json, found `{}`",
-            probe::proxy::redact_url(&args.url)
+            probe::net::proxy::redact_url(&args.url)
         ),
     };
     if !url.username().is_empty() || url.password().is_some() {
@@ -52,17 +52,26 @@ pub fn feed(args: CheckFeedArgs) -> Result<i32> {
         (_, _, Some(token_env)) => Some(Credentials::Token { token_env }),
         _ => None,
     };
-    let proxy = args.proxy.map(|url| {
-        (
-            ProxyConfig {
-                url,
-                username_env: args.proxy_user_env,
-                password_env: args.proxy_password_env,
+    // The same rule as the plan's [proxy]: refused here, before any check runs.
+    let proxy = match &args.proxy {
+        Some(raw) => {
+            let route = ProxyRoute::parse(raw, ProxySource::CommandLine).map_err(|e| anyhow!("{e}"))?;
+            let route = match (&args.proxy_user_env, &args.proxy_password_env) {
+                (Some(user), Some(password)) => route.with_env_credentials(user, password),
+                _ => route,
+            };
+            Some(ProxyConfig {
+                route,
                 no_proxy: Vec::new(),
-            },
-            ProxySource::CommandLine,
-        )
-    });
+            })
+        }
+        None => None,
+    };
+    // A password in the --proxy URL itself is a secret like any other.
+    let inline_proxy_password = match proxy.as_ref().map(|p| &p.route.auth) {
+        Some(ProxyAuth::Inline { password, .. }) => Some(password.clone()),
+        _ => None,
+    };
     let check = PlannedCheck {
         id: CheckId::from_parts(["adhoc", "feed", url.host_str().unwrap_or("feed")]),
         title: format!("Feed {kind} at {}", url.host_str().unwrap_or_default()),
@@ -83,7 +92,10 @@ pub fn feed(args: CheckFeedArgs) -> Result<i32> {
     let settings = RunSettings {
         concurrency: 1,
         ca_file: args.http.ca_file,
-        secrets: output::secret_values(&secret_vars),
+        secrets: output::secret_values(&secret_vars)
+            .into_iter()
+            .chain(inline_proxy_password)
+            .collect(),
         ..RunSettings::adhoc(args.http.timeout.get())
     };
     let finished = output::run_checks(&[check], &settings)?;

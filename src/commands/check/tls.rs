@@ -2,7 +2,7 @@
 
 use anyhow::{Result, anyhow};
 use probe::checks::tls::{Expected, TlsSpec};
-use probe::tunnel::{ProxyAuth, ProxyRoute};
+use probe::net::proxy::{ProxyAuth, ProxyRoute, ProxySource};
 use probe::{CheckSpec, PlannedCheck};
 use report::{CheckId, Severity};
 
@@ -19,7 +19,8 @@ pub fn tls(args: CheckTlsArgs) -> Result<i32> {
     let mut secrets = Vec::new();
     let proxy = match &args.proxy {
         Some(url) => {
-            let mut route = ProxyRoute::parse(url).map_err(|e| anyhow!("--proxy: {e}"))?;
+            let mut route =
+                ProxyRoute::parse(url, ProxySource::CommandLine).map_err(|e| anyhow!("{e}"))?;
             // The password is redacted from every output; a user name is not a secret
             // (and redacting one like "tentacle" would garble the report).
             if let ProxyAuth::Inline { password, .. } = &route.auth {

@@ -8,8 +8,8 @@ use report::Status;
 
 use super::scope::not_public;
 use super::{AddressMatch, DnsEvidence, DnsSpec};
-use crate::check::Outcome;
-use crate::resolve::{DnsOutcome, ResolverAnswer, join_addresses as join};
+use crate::contract::Outcome;
+use crate::net::resolve::{DnsOutcome, ResolverAnswer, join_addresses as join};
 
 /// What went wrong on one resolver; decides the remediation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,8 +12,8 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::Context;
-use crate::resolve::{DnsOutcome, ResolverAnswer};
+use crate::contract::Context;
+use crate::net::resolve::{DnsOutcome, ResolverAnswer};
 
 pub use assess::assess;
 

@@ -10,9 +10,9 @@ use super::docker::LoginRoundTrip;
 use super::evidence::{PathEvidence, Redirect, Stage};
 use super::protocol::judge;
 use super::{FeedEvidence, FeedKind, FeedSpec, PathVia, Via};
-use crate::check::Outcome;
+use crate::contract::Outcome;
 use crate::checks::dns::scope::not_public;
-use crate::proxy::ProxySource;
+use crate::net::proxy::ProxySource;
 
 /// One path's evidence as `report.json` records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -97,6 +97,7 @@ pub fn probe_of(path: &PathEvidence, spec: &FeedSpec) -> FeedProbe {
             ProxySource::Plan => "plan".to_string(),
             ProxySource::CommandLine => "command line".to_string(),
             ProxySource::Environment(n) => format!("environment ({n})"),
+            ProxySource::Tentacle => "Tentacle.config".to_string(),
         }),
         redirects: path.redirects.clone(),
         error,

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::PathVia;
 use super::docker::LoginRoundTrip;
-use crate::proxy::ProxySource;
+use crate::net::proxy::ProxySource;
 
 /// One HTTP answer: status, headers (names lower-cased) and the body up to the cap.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use super::docker::{parse_challenge, token_round_trip};
 use super::evidence::{Exchange, PathEvidence, Redirect, Stage, TransportError};
 use super::{BODY_CAP, Credentials, FeedKind, FeedSpec, PathVia};
-use crate::check::Context;
-use crate::http::{self, HttpOptions, describe_error};
-use crate::proxy::{self, ProxyDecision};
+use crate::contract::Context;
+use crate::net::http::{self, HttpOptions, describe_error};
+use crate::net::proxy::{self, ProxyDecision, ProxyRoute};
 
 /// Most redirects followed before giving up.
 pub const MAX_REDIRECTS: usize = 10;
@@ -87,8 +87,7 @@ pub async fn probe_path(
             }
         }
         PathVia::Proxy => {
-            let explicit = spec.proxy.as_ref().map(|(c, s)| (c, s.clone()));
-            match proxy::decide(&url, explicit, env) {
+            match proxy::decide(&url, spec.proxy.as_ref(), env) {
                 Ok(ProxyDecision::Proxy(r)) => route = Some(r),
                 Ok(ProxyDecision::Bypassed { rule }) => evidence.bypassed_by = Some(rule),
                 Ok(ProxyDecision::Unconfigured) => {
@@ -111,13 +110,13 @@ pub async fn probe_path(
         }
     }
     if let Some(r) = &route {
-        evidence.proxy = Some(r.display.clone());
+        evidence.proxy = Some(r.display());
         evidence.proxy_source = Some(r.source.clone());
     }
     let options = HttpOptions {
         connect_timeout: ctx.timeout,
         ca_file: spec.ca_file.clone().or_else(|| ctx.ca_file.clone()),
-        proxy: route.as_ref().map(|r| r.auth.clone()),
+        proxy: route.clone(),
         resolvers: Some(ctx.resolvers.clone()),
     };
     let client = match http::client(&options) {
@@ -140,7 +139,7 @@ pub async fn probe_path(
     evidence.answer = fetched.answer;
     if let (Err(e), Some(r), Some(at)) = (&mut evidence.answer, &route, &fetched.final_url)
         && matches!(e.stage, Stage::Tunnel | Stage::ProxyAuth)
-        && let Some(why) = diagnose_tunnel(ctx, &r.auth, at).await
+        && let Some(why) = diagnose_tunnel(ctx, r, at).await
     {
         e.message = why;
     }
@@ -300,24 +299,13 @@ fn accept(kind: FeedKind) -> &'static str {
 /// once more for the same CONNECT (bounded, through `probe::tunnel`) gets its
 /// status line: 403 (policy) reads differently from 502/503 (it cannot reach
 /// the feed either).
-async fn diagnose_tunnel(
-    ctx: &Context,
-    auth: &crate::http::ProxyAuth,
-    target: &url::Url,
-) -> Option<String> {
-    let mut route = crate::tunnel::ProxyRoute::parse(&auth.url).ok()?;
-    if let Some((username, password)) = &auth.basic {
-        route.auth = crate::tunnel::ProxyAuth::Inline {
-            username: username.clone(),
-            password: password.clone(),
-        };
-    }
+async fn diagnose_tunnel(ctx: &Context, route: &ProxyRoute, target: &url::Url) -> Option<String> {
     let host = target
         .host_str()?
         .trim_start_matches('[')
         .trim_end_matches(']');
     let endpoint = crate::endpoint::Endpoint::new(host, target.port_or_known_default()?);
-    match crate::tunnel::open(&ctx.resolvers, &route, &endpoint, ctx.timeout).await {
+    match crate::net::tunnel::open(&ctx.resolvers, route, &endpoint, ctx.timeout).await {
         Ok(t) => Some(format!(
             "the HTTP client's CONNECT to {endpoint} failed, but a second one was accepted ({})",
             t.status_line

@@ -191,7 +191,7 @@ fn tempfile_dir(name: &str) -> std::path::PathBuf {
 #[tokio::test]
 async fn feed_names_resolve_with_the_runs_resolvers_and_cloud_reach_is_judged() {
     use crate::lab::dns::{DnsServer, LabZone};
-    use crate::resolve::ResolverSpec;
+    use crate::net::resolve::ResolverSpec;
     let zone = LabZone::new("example.com").a("feeds.example.com", std::net::Ipv4Addr::LOCALHOST);
     let dns = DnsServer::start(&zone).await.unwrap();
     let lab = FeedLab::start("127.0.0.1:0".parse().unwrap(), None, PASSWORD)

@@ -26,8 +26,8 @@ pub use assess::{FeedProbe, assess};
 pub use docker::LoginRoundTrip;
 pub use evidence::{Exchange, PathEvidence, Redirect, Stage, TransportError};
 
-use crate::check::Context;
-use crate::proxy::{ProxyConfig, ProxySource};
+use crate::contract::Context;
+use crate::net::proxy::ProxyConfig;
 
 /// Largest body read from a feed; more is left unread (and says so).
 pub const BODY_CAP: usize = 2 * 1024 * 1024;
@@ -138,7 +138,7 @@ pub struct FeedSpec {
     /// Extra trusted CA certificates (PEM) for this feed.
     pub ca_file: Option<PathBuf>,
     /// The proxy the plan (or `--proxy`) gives; `None`: the environment's.
-    pub proxy: Option<(ProxyConfig, ProxySource)>,
+    pub proxy: Option<ProxyConfig>,
     /// The Octopus server itself fetches this feed.
     pub server_side: bool,
     /// The server is Octopus Cloud: a server-side feed must resolve to public addresses.

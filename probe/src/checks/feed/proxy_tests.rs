@@ -8,11 +8,11 @@ use std::time::Duration;
 use report::Status;
 
 use super::*;
-use crate::check::Outcome;
+use crate::contract::Outcome;
 use crate::lab::certs::LabCa;
 use crate::lab::feeds::{FeedLab, paths};
 use crate::lab::proxy::{HttpProxy, ProxyOptions, Refuse};
-use crate::proxy::{ProxyConfig, ProxySource};
+use crate::net::proxy::{ProxyConfig, ProxyRoute, ProxySource};
 
 const PROXY_PASSWORD: &str = "pr0xy-Secret-91d2";
 
@@ -39,16 +39,16 @@ fn spec(url: &str, via: Via) -> FeedSpec {
     }
 }
 
-fn plan_proxy(proxy: &HttpProxy, with_credentials: bool) -> Option<(ProxyConfig, ProxySource)> {
-    Some((
-        ProxyConfig {
-            url: proxy.url(),
-            username_env: with_credentials.then(|| "PROXY_USER".into()),
-            password_env: with_credentials.then(|| "PROXY_PASSWORD".into()),
-            no_proxy: vec![],
+fn plan_proxy(proxy: &HttpProxy, with_credentials: bool) -> Option<ProxyConfig> {
+    let route = ProxyRoute::parse(&proxy.url(), ProxySource::Plan).unwrap();
+    Some(ProxyConfig {
+        route: if with_credentials {
+            route.with_env_credentials("PROXY_USER", "PROXY_PASSWORD")
+        } else {
+            route
         },
-        ProxySource::Plan,
-    ))
+        no_proxy: vec![],
+    })
 }
 
 async fn check(s: &FeedSpec, env: &(dyn Fn(&str) -> Option<String> + Sync)) -> Outcome {

@@ -8,7 +8,7 @@ use super::{
     ApiEvidence, ApiSpec, OctopusVersion, RequestError, RequestFailure, ThumbprintEvidence,
     ThumbprintSpec,
 };
-use crate::check::Outcome;
+use crate::contract::Outcome;
 
 /// Judges `GET /api`.
 pub fn assess_api(ev: &ApiEvidence, spec: &ApiSpec, origin: &str) -> Outcome {

@@ -1,5 +1,5 @@
 //! The I/O of the Octopus API checks: HTTPS requests with reqwest over
-//! rustls (platform roots plus `ca_file`, see `crate::http`), bodies read
+//! rustls (platform roots plus `ca_file`, see `crate::net::http`), bodies read
 //! with a cap, and the polling port's TLS probe. The API key is read from
 //! its environment variable here and goes only into the request header.
 
@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use super::{
     ApiEvidence, ApiSpec, RequestError, RequestFailure, ThumbprintEvidence, ThumbprintSpec, api_url,
 };
-use crate::check::Context;
+use crate::contract::Context;
 use crate::checks::tls;
-use crate::http::{describe_error, read_capped};
+use crate::net::http::{describe_error, read_capped};
 
 /// The most of a response body that is read.
 const MAX_BODY: usize = 256 * 1024;
@@ -168,7 +168,7 @@ async fn get(
     }
 }
 
-/// The project's base client (`crate::http::base_builder`: platform roots plus
+/// The project's base client (`crate::net::http::base_builder`: platform roots plus
 /// `ca_file`, no redirects, no proxy) with `host` pinned to `pinned`.
 fn client(
     ctx: &Context,
@@ -176,7 +176,7 @@ fn client(
     host: &str,
     pinned: &[std::net::SocketAddr],
 ) -> Result<reqwest::Client, String> {
-    let mut builder = crate::http::base_builder(ctx.timeout, ca_file.as_deref())?;
+    let mut builder = crate::net::http::base_builder(ctx.timeout, ca_file.as_deref())?;
     if !pinned.is_empty() {
         builder = builder.resolve_to_addrs(host, pinned);
     }
@@ -201,7 +201,7 @@ fn classify(e: &reqwest::Error) -> RequestError {
 }
 
 fn start_of(body: &[u8]) -> String {
-    tls::halibut::printable(body, 120)
+    crate::text::printable(body, 120)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use report::Status;
 
 use super::halibut::HalibutRole;
 use super::{Expected, Failure, FailureKind, Stage, TlsEvidence, TlsSpec};
-use crate::check::Outcome;
+use crate::contract::Outcome;
 
 /// Days before expiry from which a certificate is a warning.
 pub const EXPIRY_WARNING_DAYS: i64 = 30;

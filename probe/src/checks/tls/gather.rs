@@ -20,10 +20,10 @@ use tokio_rustls::client::TlsStream;
 use super::halibut::{self, MAX_ANSWER};
 use super::verifier::{Observed, client_config};
 use super::{Failure, FailureKind, Stage, TlsEvidence, TlsSpec, chain};
-use crate::check::Context;
-use crate::checks::tcp::{PortState, connect_first};
+use crate::contract::Context;
+use crate::net::tcp::{PortState, connect_first};
 use crate::thumbprint::Thumbprint;
-use crate::tunnel::{self, TunnelError};
+use crate::net::tunnel::{self, TunnelError};
 
 /// How many of the first bytes the server sent are kept, to say what answered
 /// when it was not TLS.
@@ -101,7 +101,7 @@ pub async fn gather(ctx: &Context, spec: &TlsSpec) -> TlsEvidence {
                     if first_bytes.is_empty() {
                         "never answered the ClientHello".to_string()
                     } else {
-                        format!("answered only `{}`", halibut::printable(&first_bytes, 60))
+                        format!("answered only `{}`", crate::text::printable(&first_bytes, 60))
                     }
                 ),
             ));
@@ -319,7 +319,7 @@ pub fn classify_handshake_error(e: &io::Error, first_bytes: &[u8]) -> Failure {
     let seen = if first_bytes.is_empty() {
         String::new()
     } else {
-        format!("; it sent `{}`", halibut::printable(first_bytes, 60))
+        format!("; it sent `{}`", crate::text::printable(first_bytes, 60))
     };
     if first_bytes.starts_with(b"HTTP/") {
         return failure(

@@ -74,30 +74,7 @@ pub fn first_line(answer: &[u8]) -> Option<String> {
     if line.is_empty() {
         return None;
     }
-    Some(printable(line, 120))
-}
-
-/// Bytes as text a report can hold: control characters and invalid UTF-8
-/// shown as `\xNN`, cut at `max` characters with `…`.
-pub fn printable(bytes: &[u8], max: usize) -> String {
-    let mut out = String::new();
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            if c.is_control() {
-                out.push_str(&format!("\\x{:02X}", c as u32 & 0xFF));
-            } else {
-                out.push(c);
-            }
-        }
-        for b in chunk.invalid() {
-            out.push_str(&format!("\\x{b:02X}"));
-        }
-    }
-    if out.chars().count() > max {
-        out = out.chars().take(max).collect();
-        out.push('…');
-    }
-    out
+    Some(crate::text::printable(line, 120))
 }
 
 #[cfg(test)]
@@ -132,12 +109,5 @@ mod tests {
         let page = crate::standin::page();
         assert!(is_standin(&page));
         assert_eq!(identify(&page), HalibutRole::Standin);
-    }
-
-    #[test]
-    fn printable_escapes_controls_and_cuts() {
-        assert_eq!(printable(b"SSH-2.0\r\n", 80), "SSH-2.0\\x0D\\x0A");
-        assert_eq!(printable(&[0x16, 0x03, 0xff], 80), "\\x16\\x03\\xFF");
-        assert_eq!(printable(b"abcdef", 3), "abc…");
     }
 }

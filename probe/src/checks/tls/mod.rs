@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::endpoint::Endpoint;
 use crate::thumbprint::Thumbprint;
-use crate::tunnel::ProxyRoute;
+use crate::net::proxy::ProxyRoute;
 
 pub use assess::assess;
 pub use chain::CertInfo;

@@ -3,7 +3,7 @@
 use report::Status;
 
 use crate::checks::dns::*;
-use crate::resolve::{DnsOutcome, ResolverAnswer};
+use crate::net::resolve::{DnsOutcome, ResolverAnswer};
 
 fn answer(resolver: &str, outcome: DnsOutcome, ips: &[&str]) -> ResolverAnswer {
     ResolverAnswer {

@@ -4,10 +4,10 @@ use std::time::{Duration, Instant};
 
 use report::Status;
 
-use crate::check::Context;
+use crate::contract::Context;
 use crate::checks::dns::*;
 use crate::lab::dns::{DnsServer, LabZone, SilentDns};
-use crate::resolve::ResolverSpec;
+use crate::net::resolve::ResolverSpec;
 
 const PUBLIC: &str = "1.1.1.1"; // answered by the lab only; nothing ever connects to it
 

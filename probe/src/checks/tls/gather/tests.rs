@@ -11,7 +11,7 @@ use crate::lab::certs;
 use crate::lab::misbehaving::{Behaviour, Misbehaving};
 use crate::lab::proxy::{HttpProxy, ProxyOptions, Refuse};
 use crate::lab::tls::{ServerOptions, TlsServer, Versions, Welcome, welcome_page};
-use crate::tunnel::{ProxyAuth, ProxyRoute};
+use crate::net::proxy::{ProxyAuth, ProxyRoute, ProxySource};
 
 const TIMEOUT: Duration = Duration::from_millis(1500);
 
@@ -174,12 +174,16 @@ async fn through_a_proxy_the_server_is_reached_by_connect() {
     })
     .await
     .unwrap();
-    let route = ProxyRoute::parse(&format!("http://tentacle:pr0xy@{}", proxy.addr)).unwrap();
+    let route = ProxyRoute::parse(&format!("http://tentacle:pr0xy@{}", proxy.addr), ProxySource::CommandLine).unwrap();
     let ev = gather(&ctx(), &via(route.clone(), server.addr)).await;
     assert_eq!(ev.error, None);
     assert_eq!(ev.halibut, Some(HalibutRole::Server));
     assert_eq!(ev.thumbprint_sha1, Some(server.identity.thumbprint()));
-    assert_eq!(ev.proxy.as_deref(), Some(proxy.url().as_str()));
+    // The URL carried credentials: shown, never their values.
+    assert_eq!(
+        ev.proxy.as_deref(),
+        Some(format!("http://***@{}", proxy.addr).as_str())
+    );
     assert!(ev.proxy_status.as_deref().unwrap().contains(" 200 "));
     assert!(ev.address.is_none(), "the proxy connects, not us");
     let log = proxy.requests();
@@ -211,7 +215,7 @@ async fn a_refusing_proxy_is_distinct_from_a_server_that_does_not_answer() {
     })
     .await
     .unwrap();
-    let route = ProxyRoute::parse(&refusing.url()).unwrap();
+    let route = ProxyRoute::parse(&refusing.url(), ProxySource::CommandLine).unwrap();
     let ev = gather(&ctx(), &via(route, server.addr)).await;
     let f = ev.error.unwrap();
     assert_eq!(f.kind, FailureKind::ProxyRefused);
@@ -219,12 +223,12 @@ async fn a_refusing_proxy_is_distinct_from_a_server_that_does_not_answer() {
 
     let open = HttpProxy::open().await.unwrap();
     let closed = crate::lab::tcp::closed_port().unwrap();
-    let route = ProxyRoute::parse(&open.url()).unwrap();
+    let route = ProxyRoute::parse(&open.url(), ProxySource::CommandLine).unwrap();
     let ev = gather(&ctx(), &via(route, closed)).await;
     assert_eq!(ev.error.unwrap().kind, FailureKind::ProxyTargetUnreachable);
 
     let no_proxy = crate::lab::tcp::closed_port().unwrap();
-    let route = ProxyRoute::parse(&format!("http://{no_proxy}")).unwrap();
+    let route = ProxyRoute::parse(&format!("http://{no_proxy}"), ProxySource::CommandLine).unwrap();
     let ev = gather(&ctx(), &via(route, server.addr)).await;
     assert_eq!(ev.error.unwrap().kind, FailureKind::ProxyUnreachable);
 }

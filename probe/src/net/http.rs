@@ -14,6 +14,9 @@ use rustls::RootCertStore;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 
+use super::proxy::ProxyRoute;
+use super::resolve::Resolvers;
+
 /// How to build one client.
 #[derive(Debug, Clone, Default)]
 pub struct HttpOptions {
@@ -22,28 +25,9 @@ pub struct HttpOptions {
     /// Extra trusted CA certificates (PEM), added to the platform's roots.
     pub ca_file: Option<PathBuf>,
     /// The proxy every request goes through; `None` means direct.
-    pub proxy: Option<ProxyAuth>,
+    pub proxy: Option<ProxyRoute>,
     /// Resolve names (the feed's, or the proxy's) with these; `None`: the system's.
-    pub resolvers: Option<crate::resolve::Resolvers>,
-}
-
-/// A proxy URL and, when the plan names them, its credentials.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ProxyAuth {
-    /// `http://proxy.example.com:3128`; may carry `user:password@` from an environment variable.
-    pub url: String,
-    /// Basic credentials for the proxy (from environment variables named in the plan).
-    pub basic: Option<(String, String)>,
-}
-
-// Never print the URL (it may carry a password) or the credentials.
-impl std::fmt::Debug for ProxyAuth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProxyAuth")
-            .field("url", &crate::proxy::redact_url(&self.url))
-            .field("basic", &self.basic.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
+    pub resolvers: Option<Resolvers>,
 }
 
 /// The base every HTTP client starts from: rustls (ring) with platform roots
@@ -74,15 +58,11 @@ pub fn client(options: &HttpOptions) -> Result<reqwest::Client, String> {
     if let Some(resolvers) = &options.resolvers {
         builder = builder.dns_resolver(PlanResolver(resolvers.clone()));
     }
-    if let Some(proxy) = &options.proxy {
-        let mut p = reqwest::Proxy::all(proxy.url.as_str()).map_err(|e| {
-            format!(
-                "expected a proxy URL like http://proxy.example.com:3128, found `{}` ({e})",
-                crate::proxy::redact_url(&proxy.url)
-            )
-        })?;
-        if let Some((user, password)) = &proxy.basic {
-            p = p.basic_auth(user, password);
+    if let Some(route) = &options.proxy {
+        let mut p = reqwest::Proxy::all(route.url())
+            .map_err(|e| format!("cannot use the proxy {}: {e}", route.display()))?;
+        if let Some((user, password)) = route.auth.credentials(&|name| std::env::var(name).ok())? {
+            p = p.basic_auth(&user, &password);
         }
         builder = builder.proxy(p);
     }
@@ -92,7 +72,7 @@ pub fn client(options: &HttpOptions) -> Result<reqwest::Client, String> {
 }
 
 /// Lets reqwest resolve with the run's resolvers.
-struct PlanResolver(crate::resolve::Resolvers);
+struct PlanResolver(Resolvers);
 
 impl reqwest::dns::Resolve for PlanResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
@@ -215,19 +195,5 @@ mod tests {
         let e = read_ca_file(&missing).unwrap_err();
         assert!(e.contains("missing.pem: cannot read"), "{e}");
         std::fs::remove_dir_all(&dir).ok();
-    }
-
-    #[test]
-    fn proxy_debug_output_hides_credentials() {
-        let p = ProxyAuth {
-            url: "http://alice:hunter2@proxy.example.com:3128".into(),
-            basic: Some(("bob".into(), "s3cret".into())),
-        };
-        let text = format!("{p:?}");
-        assert!(
-            !text.contains("hunter2") && !text.contains("s3cret"),
-            "{text}"
-        );
-        assert!(text.contains("proxy.example.com:3128"), "{text}");
     }
 }

@@ -2,9 +2,10 @@
 //! its server when its polling proxy is set. The proxy's answer is read
 //! byte by byte (bounded) so nothing of the tunnelled stream is consumed.
 //!
-//! Credentials come from the proxy URL's user info or from environment
-//! variables named by the caller; they are sent as Basic authentication and
-//! never appear in a `ProxyRoute`'s display form, evidence or errors.
+//! The route is `net::proxy`'s one `ProxyRoute`. Credentials come from the
+//! proxy URL's user info or from environment variables it names; they are
+//! sent as Basic authentication and never appear in a display form,
+//! evidence or errors.
 
 use std::fmt;
 use std::time::Duration;
@@ -13,126 +14,13 @@ use base64::Engine as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::checks::tcp::{PortState, connect_first};
+use super::proxy::ProxyRoute;
+use super::resolve::Resolvers;
+use super::tcp::{PortState, connect_first};
 use crate::endpoint::Endpoint;
-use crate::resolve::Resolvers;
 
 /// Largest proxy response head read.
 const MAX_HEAD: usize = 16 * 1024;
-
-/// Where credentials for a proxy come from.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub enum ProxyAuth {
-    /// No credentials: the proxy may answer 407.
-    #[default]
-    None,
-    /// User and password from the proxy URL (`http://user:pass@proxy:3128`).
-    Inline { username: String, password: String },
-    /// User and password read from these environment variables when connecting.
-    Env {
-        username_env: String,
-        password_env: String,
-    },
-}
-
-impl fmt::Debug for ProxyAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ProxyAuth::None => f.write_str("None"),
-            ProxyAuth::Inline { .. } => f.write_str("Inline(<redacted>)"),
-            ProxyAuth::Env {
-                username_env,
-                password_env,
-            } => write!(f, "Env({username_env}, {password_env})"),
-        }
-    }
-}
-
-/// An HTTP proxy to tunnel through.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProxyRoute {
-    pub endpoint: Endpoint,
-    pub auth: ProxyAuth,
-}
-
-impl ProxyRoute {
-    /// Parses `http://[user:pass@]host[:port]` (port 3128 when absent, as squid's).
-    pub fn parse(url: &str) -> Result<ProxyRoute, String> {
-        let parsed = url::Url::parse(url).map_err(|e| {
-            format!(
-                "expected a proxy URL like \"http://proxy.example.com:3128\", found `{}` ({e})",
-                redact_url(url)
-            )
-        })?;
-        if parsed.scheme() != "http" {
-            return Err(format!(
-                "expected an http:// proxy URL (Tentacle speaks HTTP CONNECT to its proxy), found `{}`",
-                redact_url(url)
-            ));
-        }
-        let host = parsed
-            .host_str()
-            .ok_or_else(|| format!("expected a host in the proxy URL `{}`", redact_url(url)))?
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string();
-        let port = parsed.port().unwrap_or(3128);
-        let auth = if parsed.username().is_empty() {
-            ProxyAuth::None
-        } else {
-            let decode = |s: &str| {
-                url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                    .next()
-                    .map(|(_, v)| v.into_owned())
-                    .unwrap_or_default()
-            };
-            ProxyAuth::Inline {
-                username: decode(parsed.username()),
-                password: decode(parsed.password().unwrap_or_default()),
-            }
-        };
-        Ok(ProxyRoute {
-            endpoint: Endpoint::new(host, port),
-            auth,
-        })
-    }
-
-    /// Reads credentials from the environment instead (or in addition to none in the URL).
-    pub fn with_env_credentials(mut self, username_env: &str, password_env: &str) -> Self {
-        self.auth = ProxyAuth::Env {
-            username_env: username_env.to_string(),
-            password_env: password_env.to_string(),
-        };
-        self
-    }
-
-    /// `http://host:port`: never with credentials.
-    pub fn display(&self) -> String {
-        format!("http://{}", self.endpoint)
-    }
-
-    fn credentials(&self) -> Result<Option<(String, String)>, TunnelError> {
-        match &self.auth {
-            ProxyAuth::None => Ok(None),
-            ProxyAuth::Inline { username, password } => {
-                Ok(Some((username.clone(), password.clone())))
-            }
-            ProxyAuth::Env {
-                username_env,
-                password_env,
-            } => {
-                let get = |name: &str| {
-                    std::env::var(name).map_err(|_| {
-                        TunnelError::Credentials(format!(
-                            "the proxy credentials are read from the environment variable {name}, which is not set"
-                        ))
-                    })
-                };
-                Ok(Some((get(username_env)?, get(password_env)?)))
-            }
-        }
-    }
-}
 
 /// Why a tunnel could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,7 +93,10 @@ pub async fn open(
     target: &Endpoint,
     timeout: Duration,
 ) -> Result<Tunnel, TunnelError> {
-    let credentials = route.credentials()?;
+    let credentials = route
+        .auth
+        .credentials(&|name| std::env::var(name).ok())
+        .map_err(TunnelError::Credentials)?;
     let resolution = resolvers
         .resolve(&route.endpoint.host)
         .await
@@ -284,23 +175,8 @@ fn status_of(head: &[u8]) -> Result<(u16, String), TunnelError> {
         _ => Err(TunnelError::Malformed(if line.is_empty() {
             "the proxy closed the connection without answering".to_string()
         } else {
-            crate::checks::tls::halibut::printable(line.as_bytes(), 80)
+            crate::text::printable(line.as_bytes(), 80)
         })),
-    }
-}
-
-/// The URL with any user info removed, for messages.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) => {
-            let _ = u.set_username("");
-            let _ = u.set_password(None);
-            u.to_string().trim_end_matches('/').to_string()
-        }
-        Err(_) => match url.rsplit_once('@') {
-            Some((_, rest)) => format!("<redacted>@{rest}"),
-            None => url.to_string(),
-        },
     }
 }
 

@@ -1,40 +1,6 @@
 use super::*;
+use crate::net::proxy::ProxySource;
 use crate::lab::proxy::{HttpProxy, ProxyOptions};
-
-#[test]
-fn proxy_urls_parse_with_credentials_kept_out_of_display_and_debug() {
-    let r = ProxyRoute::parse("http://svc%40corp:p%3Ass@proxy.example.com:8080").unwrap();
-    assert_eq!(r.endpoint, Endpoint::new("proxy.example.com", 8080));
-    assert_eq!(
-        r.auth,
-        ProxyAuth::Inline {
-            username: "svc@corp".into(),
-            password: "p:ss".into()
-        }
-    );
-    assert_eq!(r.display(), "http://proxy.example.com:8080");
-    assert!(!format!("{r:?}").contains("p:ss"));
-    assert_eq!(
-        ProxyRoute::parse("http://proxy.example.com")
-            .unwrap()
-            .endpoint
-            .port,
-        3128
-    );
-    let err = ProxyRoute::parse("https://user:secret@proxy.example.com").unwrap_err();
-    assert!(err.contains("http://"), "{err}");
-    assert!(!err.contains("secret"), "{err}");
-    assert!(ProxyRoute::parse("proxy.example.com:3128").is_err());
-}
-
-#[test]
-fn redact_url_removes_user_info() {
-    assert_eq!(
-        redact_url("http://u:p@proxy.example.com:3128/"),
-        "http://proxy.example.com:3128"
-    );
-    assert_eq!(redact_url("not a url u:p@host"), "<redacted>@host");
-}
 
 #[test]
 fn status_lines_parse_or_are_malformed() {
@@ -54,7 +20,7 @@ fn status_lines_parse_or_are_malformed() {
 
 #[tokio::test]
 async fn missing_credential_variables_are_named() {
-    let route = ProxyRoute::parse("http://127.0.0.1:9")
+    let route = ProxyRoute::parse("http://127.0.0.1:9", ProxySource::CommandLine)
         .unwrap()
         .with_env_credentials(
             "PREFLIGHT_TEST_SURELY_UNSET_USER",
@@ -70,7 +36,7 @@ async fn missing_credential_variables_are_named() {
     .unwrap_err();
     assert!(
         err.to_string()
-            .contains("PREFLIGHT_TEST_SURELY_UNSET_USER, which is not set"),
+            .contains("PREFLIGHT_TEST_SURELY_UNSET_USER (the proxy username) is not set"),
         "{err}"
     );
 }
@@ -85,7 +51,7 @@ async fn a_tunnel_carries_bytes_after_the_proxy_answer() {
         }
     });
     let proxy = HttpProxy::start(ProxyOptions::default()).await.unwrap();
-    let route = ProxyRoute::parse(&proxy.url()).unwrap();
+    let route = ProxyRoute::parse(&proxy.url(), ProxySource::CommandLine).unwrap();
     let mut tunnel = open(
         &Resolvers::system(Duration::from_secs(1)),
         &route,

@@ -1,0 +1,42 @@
+//! TCP reachability: resolve the name, connect to every address (IPv4 and
+//! IPv6) and classify each as open, refused, filtered or unreachable.
+//! `gather` does the I/O (through `net::tcp`), `assess` judges it.
+
+mod assess;
+mod gather;
+
+use serde::{Deserialize, Serialize};
+
+use crate::endpoint::Endpoint;
+pub use crate::net::tcp::{AddressProbe, PortState};
+
+pub use assess::assess;
+pub use gather::gather;
+
+/// What a TCP check connects to and what it expects.
+#[derive(Debug, Clone)]
+pub struct TcpSpec {
+    pub endpoint: Endpoint,
+    pub expect: Expect,
+}
+
+/// Whether a target must be reachable or must be blocked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expect {
+    #[default]
+    Open,
+    Blocked,
+}
+
+/// Everything a TCP check saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TcpEvidence {
+    /// Which resolver answered (`system`, or `literal` for an IP address).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolver: Option<String>,
+    /// Set when the name did not resolve (`dns-failed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns_error: Option<String>,
+    pub addresses: Vec<AddressProbe>,
+}

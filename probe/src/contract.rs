@@ -1,0 +1,138 @@
+//! The contract every check family works to, below all of them: the
+//! `Context` a check runs in, the `Outcome` its assessment returns, and the
+//! `Budget` that turns the one `--timeout` a user gives into each step's
+//! deadline and the runner's guard. Families import this; it imports no family.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use report::Status;
+
+use crate::net::resolve::{ResolverSpec, Resolvers};
+
+/// How a check's time is spent. `--timeout` bounds one step (a connect, a
+/// CONNECT through a proxy, a handshake, one HTTP exchange, a resolution); a
+/// family whose check takes several steps in a row gives the check
+/// `steps(n)` in all, with `n` at most [`Budget::MAX_STEPS`]. The runner's
+/// guard sits one step and a second above that, so a family that keeps to
+/// its steps is never cut off by the guard, and a bug cannot hang a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    /// One step's limit: the run's `--timeout`.
+    pub step: Duration,
+}
+
+impl Budget {
+    /// The most steps one check may take in a row (a feed: connect, the
+    /// redirects, the registry's token).
+    pub const MAX_STEPS: u32 = 3;
+
+    /// `n` steps in a row; saturates instead of overflowing.
+    pub fn steps(self, n: u32) -> Duration {
+        debug_assert!(n <= Self::MAX_STEPS, "a check takes at most MAX_STEPS steps");
+        self.step.saturating_mul(n)
+    }
+
+    /// The runner's limit for one whole check: `MAX_STEPS + 1` steps and a second.
+    pub fn guard(self) -> Duration {
+        self.step
+            .saturating_mul(Self::MAX_STEPS + 1)
+            .saturating_add(Duration::from_secs(1))
+    }
+}
+
+/// What an assessment decided: status, a one-line reason, what to do, and the evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub status: Status,
+    pub reason: String,
+    pub remediation: Option<String>,
+    pub evidence: serde_json::Value,
+}
+
+impl Outcome {
+    pub fn new(status: Status, reason: impl Into<String>) -> Self {
+        Outcome {
+            status,
+            reason: reason.into(),
+            remediation: None,
+            evidence: serde_json::Value::Null,
+        }
+    }
+
+    pub fn with_remediation(mut self, remediation: impl Into<String>) -> Self {
+        self.remediation = Some(remediation.into());
+        self
+    }
+
+    pub fn with_evidence(mut self, evidence: impl serde::Serialize) -> Self {
+        self.evidence = serde_json::to_value(evidence).unwrap_or(serde_json::Value::Null);
+        self
+    }
+}
+
+/// Shared state for one run: the resolvers, the timeout, and where we run from.
+///
+/// `Context::new` uses the system resolver configuration; `with_resolvers`
+/// replaces it with the data center's resolvers.
+#[derive(Debug)]
+pub struct Context {
+    pub resolvers: Resolvers,
+    /// Per-operation timeout (connect, handshake, resolution).
+    pub timeout: Duration,
+    /// Where the checks run from, for remediation text ("from data center east").
+    pub origin: String,
+    /// Extra trusted CA certificates (PEM) for HTTPS checks (`--ca-file`).
+    pub ca_file: Option<PathBuf>,
+}
+
+impl Context {
+    pub fn new(timeout: Duration, origin: impl Into<String>) -> Self {
+        Context {
+            resolvers: Resolvers::system(timeout),
+            timeout,
+            origin: origin.into(),
+            ca_file: None,
+        }
+    }
+
+    /// Resolves names with these resolvers (in this order) instead of the system configuration.
+    pub fn with_resolvers(mut self, resolvers: &[ResolverSpec]) -> Self {
+        self.resolvers = Resolvers::new(resolvers, self.timeout);
+        self
+    }
+
+    /// Trusts the CA certificates in this PEM file too (besides the platform's roots).
+    pub fn with_ca_file(mut self, ca_file: Option<PathBuf>) -> Self {
+        self.ca_file = ca_file;
+        self
+    }
+
+    /// The deadlines derived from `timeout`.
+    pub fn budget(&self) -> Budget {
+        Budget { step: self.timeout }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guard_sits_a_step_and_a_second_above_the_longest_check() {
+        let budget = Budget {
+            step: Duration::from_secs(2),
+        };
+        assert_eq!(budget.steps(Budget::MAX_STEPS), Duration::from_secs(6));
+        assert_eq!(budget.guard(), Duration::from_secs(9));
+    }
+
+    #[test]
+    fn huge_timeouts_saturate_instead_of_panicking() {
+        let budget = Budget {
+            step: Duration::MAX / 2,
+        };
+        assert_eq!(budget.steps(3), Duration::MAX);
+        assert_eq!(budget.guard(), Duration::MAX);
+    }
+}

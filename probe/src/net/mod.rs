@@ -1,0 +1,10 @@
+//! The network layer every check family stands on, and nothing above it:
+//! TCP connects (`tcp`), the run's resolvers (`resolve`), HTTP clients
+//! (`http`), the one proxy model and its choice (`proxy`) and HTTP CONNECT
+//! tunnels (`tunnel`). It imports no check family; families import it.
+
+pub mod http;
+pub mod proxy;
+pub mod resolve;
+pub mod tcp;
+pub mod tunnel;
