@@ -7,8 +7,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use probe::plan::PlanWaiver;
 use probe::net::resolve::ResolverSpec;
+use probe::plan::PlanWaiver;
 use probe::{Context, PlannedCheck};
 use report::{Migration, Report, Tool};
 

@@ -24,6 +24,6 @@ pub mod text;
 pub mod thumbprint;
 
 pub use check::{CheckSpec, PlannedCheck};
-pub use contract::{Budget, Context, Outcome};
+pub use contract::{Budget, Context, Outcome, SpecError};
 pub use endpoint::Endpoint;
 pub use plan::{Plan, PlanError};

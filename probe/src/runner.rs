@@ -8,8 +8,8 @@ use futures_util::StreamExt;
 use report::{CheckResult, Status, Waiver};
 
 use crate::check::{CheckSpec, PlannedCheck};
-use crate::contract::{Context, Outcome};
 use crate::checks;
+use crate::contract::{Context, Outcome};
 use crate::plan::PlanWaiver;
 
 /// How many checks run at once, by default.
@@ -159,9 +159,9 @@ pub fn apply_waivers(results: &mut [CheckResult], waivers: &[PlanWaiver]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::tcp::Expect;
     use crate::checks::tcp::TcpSpec;
     use crate::endpoint::Endpoint;
-    use crate::checks::tcp::Expect;
     use report::{CheckId, Severity};
 
     fn tcp_check(id: &str, endpoint: Endpoint) -> PlannedCheck {

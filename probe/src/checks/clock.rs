@@ -90,7 +90,7 @@ async fn request(
         proxy: None,
         resolvers: Some(ctx.resolvers.clone()),
     })?;
-    let limit = ctx.timeout * 2;
+    let limit = ctx.budget().steps(2);
     let exchange = async {
         let mut response = client.get(url).timeout(limit).send().await?;
         let status = response.status().as_u16();
@@ -333,11 +333,7 @@ mod tests {
         assert_eq!(assess(&evidence(None, local), "east").status, Status::Error);
         let garbled = assess(&evidence(Some("soon\u{7}"), local), "east");
         assert_eq!(garbled.status, Status::Error);
-        assert!(
-            garbled.reason.contains("`soon\\x07`"),
-            "{}",
-            garbled.reason
-        );
+        assert!(garbled.reason.contains("`soon\\x07`"), "{}", garbled.reason);
         let unreachable = ClockEvidence {
             error: Some("connection refused".into()),
             ..evidence(None, local)

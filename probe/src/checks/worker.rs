@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use report::Status;
 
-use crate::contract::Outcome;
 use crate::checks::tcp::{TcpEvidence, TcpSpec};
+use crate::contract::Outcome;
 use crate::ports::port_name;
 
 /// Fewer workers than this in a pool is a warning.
@@ -106,9 +106,9 @@ pub fn assess_reach(evidence: &TcpEvidence, spec: &WorkerTcpSpec, origin: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::checks::tcp::Expect;
     use crate::checks::tcp::{AddressProbe, PortState};
     use crate::endpoint::Endpoint;
-    use crate::checks::tcp::Expect;
 
     fn pool(workers: &[&str]) -> PoolSizeSpec {
         PoolSizeSpec {

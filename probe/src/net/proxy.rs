@@ -144,7 +144,10 @@ impl ProxyRoute {
                 "{where_}: expected a host in the proxy URL, found `{found}`"
             ));
         };
-        let Some(port) = parsed.port().or_else(|| explicit_default_port(&with_scheme)) else {
+        let Some(port) = parsed
+            .port()
+            .or_else(|| explicit_default_port(&with_scheme))
+        else {
             return Err(format!(
                 "{where_}: expected a port in the proxy URL (a proxy has no standard port), like http://proxy.example.com:3128, found `{found}`"
             ));
@@ -453,12 +456,7 @@ mod tests {
                 .with_env_credentials("PROXY_USER", "PROXY_PASSWORD"),
             no_proxy: vec!["internal.example.com".into()],
         };
-        let d = decide(
-            &url("https://nuget.example.com/"),
-            Some(&config),
-            &env,
-        )
-        .unwrap();
+        let d = decide(&url("https://nuget.example.com/"), Some(&config), &env).unwrap();
         let ProxyDecision::Proxy(route) = d else {
             panic!("{d:?}")
         };
@@ -470,21 +468,11 @@ mod tests {
             }
         );
         assert_eq!(route.display(), "http://proxy.example.com:3128");
-        let d = decide(
-            &url("https://a.internal.example.com/"),
-            Some(&config),
-            &env,
-        )
-        .unwrap();
+        let d = decide(&url("https://a.internal.example.com/"), Some(&config), &env).unwrap();
         assert!(matches!(d, ProxyDecision::Bypassed { .. }));
 
         let missing = env_of(&[("PROXY_USER", "svc")]);
-        let e = decide(
-            &url("https://nuget.example.com/"),
-            Some(&config),
-            &missing,
-        )
-        .unwrap_err();
+        let e = decide(&url("https://nuget.example.com/"), Some(&config), &missing).unwrap_err();
         assert!(e.contains("PROXY_PASSWORD") && e.contains("not set"), "{e}");
     }
 
@@ -557,19 +545,30 @@ mod tests {
         ] {
             let e = ProxyRoute::parse("https://user:secret@proxy.example.com:3128", source.clone())
                 .unwrap_err();
-            assert!(e.contains("expected an http:// proxy") && e.contains("not TLS"), "{e}");
+            assert!(
+                e.contains("expected an http:// proxy") && e.contains("not TLS"),
+                "{e}"
+            );
             assert!(!e.contains("secret"), "{e}");
-            let e = ProxyRoute::parse("socks5://proxy.example.com:1080", source.clone()).unwrap_err();
+            let e =
+                ProxyRoute::parse("socks5://proxy.example.com:1080", source.clone()).unwrap_err();
             assert!(e.contains("not TLS or SOCKS"), "{e}");
-            let e = ProxyRoute::parse("http://u:secret@proxy.example.com", source.clone()).unwrap_err();
+            let e =
+                ProxyRoute::parse("http://u:secret@proxy.example.com", source.clone()).unwrap_err();
             assert!(e.contains("expected a port"), "{e}");
             assert!(!e.contains("secret"), "{e}");
         }
         let e = ProxyRoute::parse("http://proxy.example.com", ProxySource::Plan).unwrap_err();
         assert!(e.starts_with("the plan's [proxy] url: "), "{e}");
-        let e = ProxyRoute::parse("http://proxy.example.com", ProxySource::Environment("HTTP_PROXY".into()))
-            .unwrap_err();
-        assert!(e.starts_with("the environment variable HTTP_PROXY: "), "{e}");
+        let e = ProxyRoute::parse(
+            "http://proxy.example.com",
+            ProxySource::Environment("HTTP_PROXY".into()),
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("the environment variable HTTP_PROXY: "),
+            "{e}"
+        );
     }
 
     #[test]

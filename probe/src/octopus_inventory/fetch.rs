@@ -310,4 +310,3 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, Str
         }
     })
 }
-

@@ -66,7 +66,11 @@ pub fn render(inventory: &Inventory, options: &RenderOptions) -> Rendered {
         );
     }
     for name in empty {
-        let _ = writeln!(out, "# Nothing to check in `{}`:", crate::text::comment(name));
+        let _ = writeln!(
+            out,
+            "# Nothing to check in `{}`:",
+            crate::text::comment(name)
+        );
         for skipped in &layout.datacenters[name].skipped {
             let _ = writeln!(out, "# not checked: {}", crate::text::comment(skipped));
         }
@@ -361,4 +365,3 @@ fn feeds(out: &mut String, layout: &super::layout::Layout) {
 fn quote(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
-

@@ -12,8 +12,8 @@ use toml::Spanned;
 use super::{PlanError, server_url_endpoint};
 use crate::check::{CheckSpec, PlannedCheck};
 use crate::checks::dns::{AddressExpect, DnsExpect, DnsSpec};
-use crate::plan::spec::{DatacenterSpec, DnsCheckSpec, PlanSpec, ServerSpec};
 use crate::net::resolve::ResolverSpec;
+use crate::plan::spec::{DatacenterSpec, DnsCheckSpec, PlanSpec, ServerSpec};
 
 /// Builds a located plan error from a span and a message.
 pub(super) type At<'a> = &'a dyn Fn(Option<Range<usize>>, String) -> PlanError;

@@ -8,7 +8,8 @@ use report::CheckId;
 
 use super::spec::{FeedPlanSpec, PlanSpec};
 use crate::check::{CheckSpec, PlannedCheck};
-use crate::checks::feed::{Credentials, FeedKind, FeedSpec, Via};
+use crate::checks::feed::{FeedSpec, Via};
+use crate::contract::SpecError;
 use crate::net::proxy::{ProxyAuth, ProxyConfig, ProxyRoute, ProxySource};
 
 /// An error at a span of the plan.
@@ -28,47 +29,7 @@ pub fn validate(plan: &PlanSpec) -> Result<(), SpannedError> {
                 ),
             ));
         }
-        feed_url(feed)?;
-        let span = Some(feed.name.span());
-        match (&feed.username_env, &feed.password_env, &feed.token_env) {
-            (Some(_), Some(_), None) | (None, None, _) => {}
-            (_, _, Some(_)) => {
-                return Err((
-                    span,
-                    format!(
-                        "feed `{name}`: expected either `token_env` or `username_env` + `password_env`, not both"
-                    ),
-                ));
-            }
-            _ => {
-                return Err((
-                    span,
-                    format!(
-                        "feed `{name}`: expected both `username_env` and `password_env`, or neither"
-                    ),
-                ));
-            }
-        }
-        if let Some(status) = &feed.expect_status {
-            if feed.kind != FeedKind::Http {
-                return Err((
-                    Some(status.span()),
-                    format!(
-                        "`expect_status` applies to kind = \"http\" only; feed `{name}` is {}",
-                        feed.kind
-                    ),
-                ));
-            }
-            if !(100..=599).contains(status.get_ref()) {
-                return Err((
-                    Some(status.span()),
-                    format!(
-                        "expected an HTTP status from 100 to 599, found {}",
-                        status.get_ref()
-                    ),
-                ));
-            }
-        }
+        feed_spec(feed, None, false)?;
         if let Some(dcs) = &feed.datacenters
             && let Some(unknown) = dcs.get_ref().iter().find(|d| !dc_names.contains(d))
         {
@@ -83,26 +44,44 @@ pub fn validate(plan: &PlanSpec) -> Result<(), SpannedError> {
     Ok(())
 }
 
-fn feed_url(feed: &FeedPlanSpec) -> Result<url::Url, SpannedError> {
-    let raw = feed.url.get_ref();
-    let bad = |why: String| {
-        Err((
-            Some(feed.url.span()),
-            format!(
-                "expected an http(s) URL like \"https://nuget.example.com/v3/index.json\", found `{}` ({why})",
-                crate::net::proxy::redact_url(raw)
-            ),
-        ))
+/// The feed's spec, through the one validating constructor the `check feed`
+/// command uses too; an error points at the key at fault.
+fn feed_spec(
+    feed: &FeedPlanSpec,
+    proxy: Option<ProxyConfig>,
+    cloud: bool,
+) -> Result<FeedSpec, SpannedError> {
+    let name = feed.name.get_ref();
+    let at = |e: SpecError| {
+        let span = match e.field {
+            "url" => Some(feed.url.span()),
+            "expect_status" => feed.expect_status.as_ref().map(|s| s.span()),
+            _ => Some(feed.name.span()),
+        };
+        let message = if e.field == "url" {
+            e.message
+        } else {
+            format!("feed `{name}`: {}", e.message)
+        };
+        (span, message)
     };
-    match url::Url::parse(raw) {
-        Ok(u) if !matches!(u.scheme(), "http" | "https") => bad("not http or https".into()),
-        Ok(u) if u.host_str().is_none() => bad("no host".into()),
-        Ok(u) if !u.username().is_empty() || u.password().is_some() => {
-            bad("credentials belong in environment variables: username_env, password_env".into())
-        }
-        Ok(u) => Ok(u),
-        Err(e) => bad(e.to_string()),
+    let mut spec = FeedSpec::new(feed.kind, feed.url.get_ref(), feed.via)
+        .and_then(|s| {
+            s.with_credentials(
+                feed.username_env.clone(),
+                feed.password_env.clone(),
+                feed.token_env.clone(),
+            )
+        })
+        .map_err(at)?;
+    if let Some(status) = &feed.expect_status {
+        spec = spec.with_expect_status(*status.get_ref()).map_err(at)?;
     }
+    spec.ca_file = feed.ca_file.clone();
+    spec.proxy = proxy;
+    spec.server_side = feed.server_side;
+    spec.cloud = cloud;
+    Ok(spec)
 }
 
 /// The plan's `[proxy]` as the one proxy model, or why it cannot be used:
@@ -113,8 +92,8 @@ pub fn proxy_config(plan: &PlanSpec) -> Result<Option<ProxyConfig>, SpannedError
         return Ok(None);
     };
     let span = Some(proxy.url.span());
-    let route = ProxyRoute::parse(proxy.url.get_ref(), ProxySource::Plan)
-        .map_err(|e| (span.clone(), e))?;
+    let route =
+        ProxyRoute::parse(proxy.url.get_ref(), ProxySource::Plan).map_err(|e| (span.clone(), e))?;
     if route.auth != ProxyAuth::None {
         return Err((
             span,
@@ -160,7 +139,8 @@ pub fn feed_checks(plan: &PlanSpec, dc: &str) -> Vec<PlannedCheck> {
                 .is_none_or(|d| d.get_ref().iter().any(|n| n == dc))
         })
         .filter_map(|f| {
-            let url = feed_url(f).ok()?;
+            // Every feed passed `validate` when the plan was read.
+            let spec = feed_spec(f, proxy.clone(), cloud).ok()?;
             let name = f.name.get_ref();
             let via = match f.via {
                 Via::Direct => "direct",
@@ -173,35 +153,12 @@ pub fn feed_checks(plan: &PlanSpec, dc: &str) -> Vec<PlannedCheck> {
                     .purpose
                     .clone()
                     .unwrap_or_else(|| format!("Feed {name} ({}), {via}", f.kind)),
-                target: url.to_string(),
+                target: spec.url.to_string(),
                 severity: f.severity,
-                spec: CheckSpec::Feed(Box::new(FeedSpec {
-                    kind: f.kind,
-                    url,
-                    credentials: credentials(f),
-                    via: f.via,
-                    expect_status: f.expect_status.as_ref().map_or(200, |s| *s.get_ref()),
-                    ca_file: f.ca_file.clone(),
-                    proxy: proxy.clone(),
-                    server_side: f.server_side,
-                    cloud,
-                })),
+                spec: CheckSpec::Feed(Box::new(spec)),
             })
         })
         .collect()
-}
-
-fn credentials(f: &FeedPlanSpec) -> Option<Credentials> {
-    match (&f.username_env, &f.password_env, &f.token_env) {
-        (_, _, Some(token)) => Some(Credentials::Token {
-            token_env: token.clone(),
-        }),
-        (Some(user), Some(password), None) => Some(Credentials::Basic {
-            username_env: user.clone(),
-            password_env: password.clone(),
-        }),
-        _ => None,
-    }
 }
 
 /// Environment variables holding feed and proxy secrets (passwords, tokens).

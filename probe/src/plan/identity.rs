@@ -14,8 +14,8 @@ use crate::check::{CheckSpec, PlannedCheck};
 use crate::checks::octopus::{ApiSpec, EXPORT_IMPORT_MINIMUM, ThumbprintSpec};
 use crate::checks::tls::{Expected, TlsSpec};
 use crate::endpoint::Endpoint;
-use crate::tentacle::TentacleTarget;
 use crate::net::proxy::{ProxyRoute, ProxySource};
+use crate::tentacle::TentacleTarget;
 
 /// The new server's polling endpoint, as every data center's Tentacles will reach it.
 pub fn polling_spec(server: &ServerSpec) -> Option<TlsSpec> {

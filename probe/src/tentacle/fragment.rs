@@ -133,4 +133,3 @@ fn render_instance(out: &mut String, host: &str, instance: &Instance) {
 fn quote(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
-

@@ -1,7 +1,7 @@
 //! `preflight check feed URL --kind …`.
 
 use anyhow::{Result, anyhow, bail};
-use probe::checks::feed::{Credentials, FeedKind, FeedSpec, Via};
+use probe::checks::feed::{FeedKind, FeedSpec, Via};
 use probe::net::proxy::{ProxyAuth, ProxyConfig, ProxyRoute, ProxySource};
 use probe::{CheckSpec, PlannedCheck};
 use report::{CheckId, Severity};
@@ -10,22 +10,7 @@ use crate::cli::{CheckFeedArgs, ViaArg};
 use crate::output::{self, RunSettings};
 
 pub fn feed(args: CheckFeedArgs) -> Result<i32> {
-    let url = match url::Url::parse(&args.url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => u,
-        _ => bail!(
-            "expected an http(s) URL like https://nuget.example.com/v3/index.json, found `{}`",
-            probe::net::proxy::redact_url(&args.url)
-        ),
-    };
-    if !url.username().is_empty() || url.password().is_some() {
-        bail!(
-            "the URL carries credentials; pass them through environment variables instead (--user-env, --password-env)"
-        );
-    }
     let kind = FeedKind::from(args.kind);
-    if kind != FeedKind::Http && args.expect_status != 200 {
-        bail!("--expect-status applies to --kind http only");
-    }
     let via = match (args.via, &args.proxy) {
         (Some(ViaArg::Direct), Some(_)) => {
             bail!("--proxy with --via direct: the proxy would not be used")
@@ -44,18 +29,11 @@ pub fn feed(args: CheckFeedArgs) -> Result<i32> {
     .flatten()
     .cloned()
     .collect();
-    let credentials = match (args.user_env, args.password_env, args.token_env) {
-        (Some(username_env), Some(password_env), _) => Some(Credentials::Basic {
-            username_env,
-            password_env,
-        }),
-        (_, _, Some(token_env)) => Some(Credentials::Token { token_env }),
-        _ => None,
-    };
     // The same rule as the plan's [proxy]: refused here, before any check runs.
     let proxy = match &args.proxy {
         Some(raw) => {
-            let route = ProxyRoute::parse(raw, ProxySource::CommandLine).map_err(|e| anyhow!("{e}"))?;
+            let route =
+                ProxyRoute::parse(raw, ProxySource::CommandLine).map_err(|e| anyhow!("{e}"))?;
             let route = match (&args.proxy_user_env, &args.proxy_password_env) {
                 (Some(user), Some(password)) => route.with_env_credentials(user, password),
                 _ => route,
@@ -72,22 +50,32 @@ pub fn feed(args: CheckFeedArgs) -> Result<i32> {
         Some(ProxyAuth::Inline { password, .. }) => Some(password.clone()),
         _ => None,
     };
+    // The plan's rules, from the one constructor the plan compiler uses; a
+    // flag stands where the plan has a key.
+    let flag = |e: probe::SpecError| {
+        let flag = match e.field {
+            "url" => "URL",
+            "expect_status" => "--expect-status",
+            "token_env" => "--token-env",
+            _ => "--user-env/--password-env",
+        };
+        anyhow!("{flag}: {e}")
+    };
+    let mut spec = FeedSpec::new(kind, &args.url, via)
+        .and_then(|s| s.with_credentials(args.user_env, args.password_env, args.token_env))
+        .map_err(flag)?;
+    if args.expect_status != 200 {
+        spec = spec.with_expect_status(args.expect_status).map_err(flag)?;
+    }
+    spec.ca_file = args.http.ca_file.clone();
+    spec.proxy = proxy;
+    let host = spec.url.host_str().unwrap_or("feed").to_string();
     let check = PlannedCheck {
-        id: CheckId::from_parts(["adhoc", "feed", url.host_str().unwrap_or("feed")]),
-        title: format!("Feed {kind} at {}", url.host_str().unwrap_or_default()),
-        target: url.to_string(),
+        id: CheckId::from_parts(["adhoc", "feed", &host]),
+        title: format!("Feed {kind} at {host}"),
+        target: spec.url.to_string(),
         severity: Severity::Blocker,
-        spec: CheckSpec::Feed(Box::new(FeedSpec {
-            kind,
-            url,
-            credentials,
-            via,
-            expect_status: args.expect_status,
-            ca_file: args.http.ca_file.clone(),
-            proxy,
-            server_side: false,
-            cloud: false,
-        })),
+        spec: CheckSpec::Feed(Box::new(spec)),
     };
     let settings = RunSettings {
         concurrency: 1,

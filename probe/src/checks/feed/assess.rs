@@ -6,12 +6,12 @@ use serde::Serialize;
 
 use report::Status;
 
-use super::docker::LoginRoundTrip;
-use super::evidence::{PathEvidence, Redirect, Stage};
 use super::protocol::judge;
-use super::{FeedEvidence, FeedKind, FeedSpec, PathVia, Via};
-use crate::contract::Outcome;
+use super::{
+    FeedEvidence, FeedKind, FeedSpec, LoginRoundTrip, PathEvidence, PathVia, Redirect, Stage, Via,
+};
 use crate::checks::dns::scope::not_public;
+use crate::contract::Outcome;
 use crate::net::proxy::ProxySource;
 
 /// One path's evidence as `report.json` records it.

@@ -9,6 +9,7 @@ use report::Status;
 
 use super::tests::spec;
 use super::*;
+use crate::contract::Context;
 use crate::lab::certs::LabCa;
 use crate::lab::feeds::{FeedLab, LAB_USER, paths};
 

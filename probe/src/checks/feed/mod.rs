@@ -3,16 +3,16 @@
 //! proxy? A TCP connect proves little: a proxy's block page, an SSO login
 //! page or a 404 also "connect".
 //!
-//! `gather` (fetch.rs) does the HTTP, following and recording redirects and
-//! reading bodies with a size cap, into the plain data of evidence.rs;
-//! `assess` (assess.rs) is pure: it judges each path's answer with the
-//! protocol rules in protocol.rs (docker.rs for registries, xml.rs for the
-//! XML feeds).
+//! Three floors, as every family: this file holds the spec and the
+//! evidence types; `gather` (gather.rs) does all the HTTP, following and
+//! recording redirects, reading bodies with a size cap, and the Docker login
+//! round-trip; `assess` (assess.rs) is pure: it judges each path's answer
+//! with the protocol rules in protocol.rs, which use the pure helpers of
+//! docker.rs (registry challenges) and xml.rs (the XML feeds).
 
 mod assess;
 pub mod docker;
-mod evidence;
-mod fetch;
+mod gather;
 pub mod protocol;
 mod xml;
 
@@ -23,11 +23,10 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use assess::{FeedProbe, assess};
-pub use docker::LoginRoundTrip;
-pub use evidence::{Exchange, PathEvidence, Redirect, Stage, TransportError};
+pub use gather::{MAX_REDIRECTS, gather, gather_with_env};
 
-use crate::contract::Context;
-use crate::net::proxy::ProxyConfig;
+use crate::contract::SpecError;
+use crate::net::proxy::{ProxyConfig, ProxySource, redact_url};
 
 /// Largest body read from a feed; more is left unread (and says so).
 pub const BODY_CAP: usize = 2 * 1024 * 1024;
@@ -125,8 +124,11 @@ pub enum Credentials {
     Token { token_env: String },
 }
 
-/// What a feed check probes and expects.
+/// What a feed check probes and expects. Built by [`FeedSpec::new`] (and
+/// its `with_` steps, which validate too); outside probe it cannot be
+/// written as a literal, so no rule can be skipped.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct FeedSpec {
     pub kind: FeedKind,
     /// The URL as written; the probe URL is derived from it (`/v2/`, `index.yaml`).
@@ -146,6 +148,102 @@ pub struct FeedSpec {
 }
 
 impl FeedSpec {
+    /// A feed of `kind` at `url`, probed over `via`: the URL must be http(s)
+    /// with a host and no credentials in it (they belong in environment
+    /// variables). Status 200 is expected; no credentials, no proxy but the
+    /// environment's, not server-side.
+    pub fn new(kind: FeedKind, url: &str, via: Via) -> Result<FeedSpec, SpecError> {
+        let bad = |why: &str| {
+            SpecError::new(
+                "url",
+                format!(
+                    "expected an http(s) URL like \"https://nuget.example.com/v3/index.json\", found `{}` ({why})",
+                    redact_url(url)
+                ),
+            )
+        };
+        let url = match url::Url::parse(url) {
+            Ok(u) if !matches!(u.scheme(), "http" | "https") => {
+                return Err(bad("not http or https"));
+            }
+            Ok(u) if u.host_str().is_none() => return Err(bad("no host")),
+            Ok(u) if !u.username().is_empty() || u.password().is_some() => {
+                return Err(bad(
+                    "credentials belong in environment variables: username_env, password_env or token_env",
+                ));
+            }
+            Ok(u) => u,
+            Err(e) => return Err(bad(&e.to_string())),
+        };
+        Ok(FeedSpec {
+            kind,
+            url,
+            credentials: None,
+            via,
+            expect_status: 200,
+            ca_file: None,
+            proxy: None,
+            server_side: false,
+            cloud: false,
+        })
+    }
+
+    /// Credentials named by environment variable: a user name and a
+    /// password, or a token, or none.
+    pub fn with_credentials(
+        mut self,
+        username_env: Option<String>,
+        password_env: Option<String>,
+        token_env: Option<String>,
+    ) -> Result<FeedSpec, SpecError> {
+        self.credentials = match (username_env, password_env, token_env) {
+            (None, None, None) => None,
+            (None, None, Some(token_env)) => Some(Credentials::Token { token_env }),
+            (Some(username_env), Some(password_env), None) => Some(Credentials::Basic {
+                username_env,
+                password_env,
+            }),
+            (_, _, Some(_)) => {
+                return Err(SpecError::new(
+                    "token_env",
+                    "expected either `token_env` or `username_env` + `password_env`, not both",
+                ));
+            }
+            (user, _, None) => {
+                return Err(SpecError::new(
+                    if user.is_some() {
+                        "username_env"
+                    } else {
+                        "password_env"
+                    },
+                    "expected both `username_env` and `password_env`, or neither",
+                ));
+            }
+        };
+        Ok(self)
+    }
+
+    /// The status an `http` feed's final answer must have (100 to 599).
+    pub fn with_expect_status(mut self, status: u16) -> Result<FeedSpec, SpecError> {
+        if self.kind != FeedKind::Http {
+            return Err(SpecError::new(
+                "expect_status",
+                format!(
+                    "`expect_status` applies to kind = \"http\" only; this feed is {}",
+                    self.kind
+                ),
+            ));
+        }
+        if !(100..=599).contains(&status) {
+            return Err(SpecError::new(
+                "expect_status",
+                format!("expected an HTTP status from 100 to 599, found {status}"),
+            ));
+        }
+        self.expect_status = status;
+        Ok(self)
+    }
+
     /// The URL actually requested: `/v2/` for Docker, `index.yaml` for Helm, else the URL.
     pub fn probe_url(&self) -> url::Url {
         let mut url = self.url.clone();
@@ -174,47 +272,108 @@ pub struct FeedEvidence {
     pub setup_error: Option<String>,
 }
 
-/// Probes the feed over the paths its spec asks for, reading environment
-/// variables (credentials, proxies) from this process.
-pub async fn gather(ctx: &Context, spec: &FeedSpec) -> FeedEvidence {
-    gather_with_env(ctx, spec, &|name| std::env::var(name).ok()).await
+/// One HTTP answer: status, headers (names lower-cased) and the body up to the cap.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Exchange {
+    pub status: u16,
+    /// At most 64, each value cut at 512 characters.
+    pub headers: Vec<(String, String)>,
+    /// At most `BODY_CAP` bytes.
+    pub body: Vec<u8>,
+    /// The body was longer than the cap; only its start was read.
+    pub truncated: bool,
 }
 
-/// [`gather`] with the environment given as a function (tests pass a map).
-pub async fn gather_with_env(
-    ctx: &Context,
-    spec: &FeedSpec,
-    env: &(dyn Fn(&str) -> Option<String> + Sync),
-) -> FeedEvidence {
-    let mut evidence = FeedEvidence::default();
-    if spec.server_side && spec.cloud {
-        let host = spec.url.host_str().unwrap_or_default();
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        evidence.resolved = Some(
-            ctx.resolvers
-                .resolve(host)
-                .await
-                .map(|r| r.addresses)
-                .map_err(|e| e.0),
-        );
+impl Exchange {
+    /// The first value of a header (name in any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
-    let credentials = match fetch::read_credentials(spec.credentials.as_ref(), env) {
-        Ok(c) => c,
-        Err(e) => {
-            evidence.setup_error = Some(e);
-            return evidence;
-        }
-    };
-    let paths: &[PathVia] = match spec.via {
-        Via::Direct => &[PathVia::Direct],
-        Via::Proxy => &[PathVia::Proxy],
-        Via::Both => &[PathVia::Direct, PathVia::Proxy],
-    };
-    let probes = paths
-        .iter()
-        .map(|via| fetch::probe_path(ctx, spec, *via, credentials.as_ref(), env));
-    evidence.paths = futures_util::future::join_all(probes).await;
-    evidence
+}
+
+/// One redirect followed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Redirect {
+    pub status: u16,
+    pub location: String,
+}
+
+/// Where a request failed before an HTTP answer came back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// The probe could not start (no proxy configured, a bad proxy URL or CA file).
+    Setup,
+    Dns,
+    /// TCP connect refused or unreachable (to the feed, or to the proxy).
+    Connect,
+    /// No answer within the timeout (a firewall that drops).
+    Timeout,
+    /// The proxy refused the CONNECT tunnel.
+    Tunnel,
+    /// The proxy asked for credentials (407).
+    ProxyAuth,
+    /// The TLS handshake or certificate check failed.
+    Tls,
+    /// Too many redirects, or a redirect without a usable location.
+    Redirect,
+    /// The answer broke off while its body was read.
+    Body,
+    Other,
+}
+
+/// Why no HTTP answer came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    pub stage: Stage,
+    pub message: String,
+}
+
+/// What one path (direct or proxy) saw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathEvidence {
+    pub via: PathVia,
+    /// The URL requested first.
+    pub url: String,
+    /// The URL of the last answer, after redirects.
+    pub final_url: Option<String>,
+    /// The proxy used, redacted; `None` when the request went direct.
+    pub proxy: Option<String>,
+    pub proxy_source: Option<ProxySource>,
+    /// The no-proxy rule that sent a proxy path direct.
+    pub bypassed_by: Option<String>,
+    pub redirects: Vec<Redirect>,
+    /// The last answer (after redirects), or why none came.
+    pub answer: Result<Exchange, TransportError>,
+    /// Docker: the login round-trip, when credentials were given and the registry challenged.
+    pub login: Option<LoginRoundTrip>,
+    /// Credentials were sent with the request.
+    pub authenticated: bool,
+    pub elapsed_ms: u64,
+    /// A proxy variable set in this environment that a direct path did not use.
+    pub unused_env_proxy: Option<String>,
+}
+
+/// The Docker login round-trip: challenge → token from the realm → `/v2/` again. Serialized as `login` (a key named `token` would be taken for a credential by report redaction).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LoginRoundTrip {
+    /// `bearer` or `basic`, from the registry's challenge.
+    pub scheme: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realm: Option<String>,
+    /// The token endpoint's status (bearer only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub realm_status: Option<u16>,
+    /// The token endpoint returned a token (its value is never recorded).
+    pub token_issued: bool,
+    /// The registry's status for `/v2/` with the token (or basic credentials).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry_status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[cfg(test)]

@@ -4,9 +4,9 @@
 //! of what came back.
 
 use super::FeedKind;
-use super::docker::{LoginRoundTrip, docker};
-use super::evidence::Exchange;
+use super::docker::parse_challenge;
 use super::xml::xml_root;
+use super::{Exchange, LoginRoundTrip};
 
 /// Whether an answer speaks the feed's protocol, and what it showed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,7 +218,7 @@ fn maven_listing(ex: &Exchange) -> Judgment {
 }
 
 /// The standard failure: what was expected, what came back, and its first bytes.
-pub(super) fn not_it(kind: FeedKind, ex: &Exchange, why: &str) -> Judgment {
+fn not_it(kind: FeedKind, ex: &Exchange, why: &str) -> Judgment {
     let ct = content_type(ex);
     let ct = if ct.is_empty() {
         String::new()
@@ -243,6 +243,65 @@ fn content_type(ex: &Exchange) -> String {
                 .to_ascii_lowercase()
         })
         .unwrap_or_default()
+}
+
+/// Judges a registry's answer to `/v2/` (and the login round-trip, when one ran).
+fn docker(ex: &Exchange, token: Option<&LoginRoundTrip>) -> Judgment {
+    let kind = FeedKind::Docker;
+    let api = ex.header("docker-distribution-api-version").unwrap_or("");
+    let is_registry = api.trim().starts_with("registry/2.0");
+    match ex.status {
+        200 if is_registry => Judgment::ok("registry answered /v2/ with 200 (registry/2.0)"),
+        200 if ex.body.trim_ascii_start().starts_with(b"{") => Judgment::ok(
+            "registry answered /v2/ with 200 and JSON (no Docker-Distribution-API-Version header)",
+        ),
+        200 => not_it(kind, ex, "200 without the registry header or a JSON body"),
+        401 => {
+            let Some(challenge) = ex.header("www-authenticate") else {
+                return not_it(kind, ex, "401 without WWW-Authenticate");
+            };
+            if !is_registry {
+                return not_it(
+                    kind,
+                    ex,
+                    "a web server asking for credentials (401 without Docker-Distribution-API-Version: registry/2.0)",
+                );
+            }
+            let parsed = parse_challenge(challenge);
+            // Worded so no scheme name is followed by a long word: report
+            // redaction takes "Bearer <word>" for a credential.
+            let scheme = parsed
+                .as_ref()
+                .map(|c| c.scheme.clone())
+                .unwrap_or_default();
+            let challenge = match parsed.as_ref().and_then(|c| c.param("realm")) {
+                Some(r) => format!("challenge {scheme}; realm {r}"),
+                None => format!("challenge {scheme}"),
+            };
+            match token {
+                None => Judgment::ok(format!(
+                    "registry/2.0 asks for credentials ({challenge}); none given, so the login is not tested"
+                )),
+                Some(t) if t.registry_status == Some(200) => Judgment::ok(format!(
+                    "login round-trip OK ({challenge}): /v2/ answered 200 with the credentials"
+                )),
+                Some(t) => {
+                    let what = match (&t.error, t.realm_status, t.registry_status) {
+                        (Some(e), _, _) => e.clone(),
+                        (None, _, Some(s)) => {
+                            format!("/v2/ still answered {s} with the credentials")
+                        }
+                        (None, Some(s), None) => format!("the token endpoint answered {s}"),
+                        (None, None, None) => "no answer".into(),
+                    };
+                    Judgment::no(format!(
+                        "registry/2.0 ({challenge}), but the login failed: {what}"
+                    ))
+                }
+            }
+        }
+        _ => not_it(kind, ex, "expected 200, or 401 with a registry challenge"),
+    }
 }
 
 /// The start of a body as one printable line (whitespace collapsed, control bytes dropped).

@@ -8,6 +8,7 @@ use std::time::Duration;
 use report::Status;
 
 use super::*;
+use crate::contract::Context;
 use crate::contract::Outcome;
 use crate::lab::certs::LabCa;
 use crate::lab::feeds::{FeedLab, paths};

@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 use super::{
     ApiEvidence, ApiSpec, RequestError, RequestFailure, ThumbprintEvidence, ThumbprintSpec, api_url,
 };
-use crate::contract::Context;
 use crate::checks::tls;
+use crate::contract::Context;
 use crate::net::http::{describe_error, read_capped};
 
 /// The most of a response body that is read.
@@ -148,7 +148,7 @@ async fn get(
     let mut request = client
         .get(url)
         .header("Accept", "application/json")
-        .timeout(ctx.timeout * 2);
+        .timeout(ctx.budget().steps(2));
     if let Some(key) = api_key {
         request = request.header(API_KEY_HEADER, key);
     }
@@ -158,10 +158,13 @@ async fn get(
         let (body, _) = read_capped(&mut response, MAX_BODY).await?;
         Ok::<_, reqwest::Error>((status, body))
     };
-    match tokio::time::timeout(ctx.timeout * 2 + Duration::from_millis(200), exchange).await {
+    match tokio::time::timeout(ctx.budget().steps(2) + Duration::from_millis(200), exchange).await {
         Err(_) => Err(RequestError {
             kind: RequestFailure::Timeout,
-            detail: format!("no answer within {:.1}s", (ctx.timeout * 2).as_secs_f64()),
+            detail: format!(
+                "no answer within {:.1}s",
+                (ctx.budget().steps(2)).as_secs_f64()
+            ),
         }),
         Ok(Err(e)) => Err(classify(&e)),
         Ok(Ok(answer)) => Ok(answer),

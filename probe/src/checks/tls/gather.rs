@@ -22,8 +22,8 @@ use super::verifier::{Observed, client_config};
 use super::{Failure, FailureKind, Stage, TlsEvidence, TlsSpec, chain};
 use crate::contract::Context;
 use crate::net::tcp::{PortState, connect_first};
-use crate::thumbprint::Thumbprint;
 use crate::net::tunnel::{self, TunnelError};
+use crate::thumbprint::Thumbprint;
 
 /// How many of the first bytes the server sent are kept, to say what answered
 /// when it was not TLS.
@@ -41,7 +41,7 @@ pub async fn gather(ctx: &Context, spec: &TlsSpec) -> TlsEvidence {
     // Resolution, connect and the proxy's CONNECT share two timeouts, so that
     // with the handshake and the Halibut answer the whole check stays within
     // four: the runner's guard is above that.
-    let opened = tokio::time::timeout(ctx.timeout * 2, open(ctx, spec, &mut ev)).await;
+    let opened = tokio::time::timeout(ctx.budget().steps(2), open(ctx, spec, &mut ev)).await;
     let tcp = match opened {
         Ok(Ok(tcp)) => tcp,
         Ok(Err(failure)) => {
@@ -60,7 +60,7 @@ pub async fn gather(ctx: &Context, spec: &TlsSpec) -> TlsEvidence {
                 format!(
                     "no connection to {} within {}",
                     spec.endpoint,
-                    seconds(ctx.timeout * 2)
+                    seconds(ctx.budget().steps(2))
                 ),
             ));
             return ev;
@@ -101,7 +101,10 @@ pub async fn gather(ctx: &Context, spec: &TlsSpec) -> TlsEvidence {
                     if first_bytes.is_empty() {
                         "never answered the ClientHello".to_string()
                     } else {
-                        format!("answered only `{}`", crate::text::printable(&first_bytes, 60))
+                        format!(
+                            "answered only `{}`",
+                            crate::text::printable(&first_bytes, 60)
+                        )
                     }
                 ),
             ));

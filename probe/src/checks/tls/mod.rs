@@ -21,8 +21,8 @@ mod verifier;
 use serde::Serialize;
 
 use crate::endpoint::Endpoint;
-use crate::thumbprint::Thumbprint;
 use crate::net::proxy::ProxyRoute;
+use crate::thumbprint::Thumbprint;
 
 pub use assess::assess;
 pub use chain::CertInfo;

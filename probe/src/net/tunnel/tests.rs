@@ -1,6 +1,6 @@
 use super::*;
-use crate::net::proxy::ProxySource;
 use crate::lab::proxy::{HttpProxy, ProxyOptions};
+use crate::net::proxy::ProxySource;
 
 #[test]
 fn status_lines_parse_or_are_malformed() {

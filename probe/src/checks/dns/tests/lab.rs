@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use report::Status;
 
-use crate::contract::Context;
 use crate::checks::dns::*;
+use crate::contract::Context;
 use crate::lab::dns::{DnsServer, LabZone, SilentDns};
 use crate::net::resolve::ResolverSpec;
 

@@ -174,7 +174,11 @@ async fn through_a_proxy_the_server_is_reached_by_connect() {
     })
     .await
     .unwrap();
-    let route = ProxyRoute::parse(&format!("http://tentacle:pr0xy@{}", proxy.addr), ProxySource::CommandLine).unwrap();
+    let route = ProxyRoute::parse(
+        &format!("http://tentacle:pr0xy@{}", proxy.addr),
+        ProxySource::CommandLine,
+    )
+    .unwrap();
     let ev = gather(&ctx(), &via(route.clone(), server.addr)).await;
     assert_eq!(ev.error, None);
     assert_eq!(ev.halibut, Some(HalibutRole::Server));

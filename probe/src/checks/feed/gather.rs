@@ -1,14 +1,16 @@
-//! The I/O of a feed check: one path (direct or through the proxy), its
-//! redirects followed and recorded, the body read up to a cap, and for a
-//! Docker registry with credentials the login round-trip (docker.rs).
+//! All the I/O of a feed check: each path (direct or through the proxy),
+//! its redirects followed and recorded, the body read up to a cap, and for
+//! a Docker registry with credentials the login round-trip.
 //! Credentials are sent only to the feed's own origin (and to the
 //! registry's token realm), and never written into the evidence.
 
 use std::time::{Duration, Instant};
 
-use super::docker::{parse_challenge, token_round_trip};
-use super::evidence::{Exchange, PathEvidence, Redirect, Stage, TransportError};
-use super::{BODY_CAP, Credentials, FeedKind, FeedSpec, PathVia};
+use super::docker::{Challenge, parse_challenge, token_from_json};
+use super::{
+    BODY_CAP, Credentials, Exchange, FeedEvidence, FeedKind, FeedSpec, LoginRoundTrip,
+    PathEvidence, PathVia, Redirect, Stage, TransportError, Via,
+};
 use crate::contract::Context;
 use crate::net::http::{self, HttpOptions, describe_error};
 use crate::net::proxy::{self, ProxyDecision, ProxyRoute};
@@ -19,7 +21,7 @@ const MAX_HEADERS: usize = 64;
 
 /// Credential values read from the environment. Never printed.
 #[derive(Clone)]
-pub enum Secret {
+enum Secret {
     Basic(String, String),
     Bearer(String),
 }
@@ -31,7 +33,7 @@ impl std::fmt::Debug for Secret {
 }
 
 /// Reads the credentials a feed names from the environment.
-pub fn read_credentials(
+fn read_credentials(
     creds: Option<&Credentials>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<Secret>, String> {
@@ -55,8 +57,51 @@ pub fn read_credentials(
     })
 }
 
+/// Probes the feed over the paths its spec asks for, reading environment
+/// variables (credentials, proxies) from this process.
+pub async fn gather(ctx: &Context, spec: &FeedSpec) -> FeedEvidence {
+    gather_with_env(ctx, spec, &|name| std::env::var(name).ok()).await
+}
+
+/// [`gather`] with the environment given as a function (tests pass a map).
+pub async fn gather_with_env(
+    ctx: &Context,
+    spec: &FeedSpec,
+    env: &(dyn Fn(&str) -> Option<String> + Sync),
+) -> FeedEvidence {
+    let mut evidence = FeedEvidence::default();
+    if spec.server_side && spec.cloud {
+        let host = spec.url.host_str().unwrap_or_default();
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        evidence.resolved = Some(
+            ctx.resolvers
+                .resolve(host)
+                .await
+                .map(|r| r.addresses)
+                .map_err(|e| e.0),
+        );
+    }
+    let credentials = match read_credentials(spec.credentials.as_ref(), env) {
+        Ok(c) => c,
+        Err(e) => {
+            evidence.setup_error = Some(e);
+            return evidence;
+        }
+    };
+    let paths: &[PathVia] = match spec.via {
+        Via::Direct => &[PathVia::Direct],
+        Via::Proxy => &[PathVia::Proxy],
+        Via::Both => &[PathVia::Direct, PathVia::Proxy],
+    };
+    let probes = paths
+        .iter()
+        .map(|via| probe_path(ctx, spec, *via, credentials.as_ref(), env));
+    evidence.paths = futures_util::future::join_all(probes).await;
+    evidence
+}
+
 /// Probes one path, bounded by three timeouts in all (connect, redirects, token).
-pub async fn probe_path(
+async fn probe_path(
     ctx: &Context,
     spec: &FeedSpec,
     via: PathVia,
@@ -86,28 +131,26 @@ pub async fn probe_path(
                 evidence.unused_env_proxy = proxy::env_proxy_var(url.scheme(), env);
             }
         }
-        PathVia::Proxy => {
-            match proxy::decide(&url, spec.proxy.as_ref(), env) {
-                Ok(ProxyDecision::Proxy(r)) => route = Some(r),
-                Ok(ProxyDecision::Bypassed { rule }) => evidence.bypassed_by = Some(rule),
-                Ok(ProxyDecision::Unconfigured) => {
-                    evidence.answer = Err(setup(&format!(
-                        "no proxy for {} URLs: set [proxy] url in the plan, --proxy, or {}",
-                        url.scheme(),
-                        if url.scheme() == "https" {
-                            "HTTPS_PROXY"
-                        } else {
-                            "HTTP_PROXY"
-                        }
-                    )));
-                    return evidence;
-                }
-                Err(e) => {
-                    evidence.answer = Err(setup(&e));
-                    return evidence;
-                }
+        PathVia::Proxy => match proxy::decide(&url, spec.proxy.as_ref(), env) {
+            Ok(ProxyDecision::Proxy(r)) => route = Some(r),
+            Ok(ProxyDecision::Bypassed { rule }) => evidence.bypassed_by = Some(rule),
+            Ok(ProxyDecision::Unconfigured) => {
+                evidence.answer = Err(setup(&format!(
+                    "no proxy for {} URLs: set [proxy] url in the plan, --proxy, or {}",
+                    url.scheme(),
+                    if url.scheme() == "https" {
+                        "HTTPS_PROXY"
+                    } else {
+                        "HTTP_PROXY"
+                    }
+                )));
+                return evidence;
             }
-        }
+            Err(e) => {
+                evidence.answer = Err(setup(&e));
+                return evidence;
+            }
+        },
     }
     if let Some(r) = &route {
         evidence.proxy = Some(r.display());
@@ -126,7 +169,7 @@ pub async fn probe_path(
             return evidence;
         }
     };
-    let deadline = start + ctx.timeout * 3;
+    let deadline = start + ctx.budget().steps(3);
     // Docker credentials go only where the registry's challenge says.
     let preemptive = if spec.kind == FeedKind::Docker {
         None
@@ -236,7 +279,7 @@ async fn fetch(
 }
 
 /// Sends one request and reads its answer, all before `deadline`.
-pub(super) async fn send(
+async fn send(
     request: reqwest::RequestBuilder,
     deadline: Instant,
 ) -> Result<Exchange, TransportError> {
@@ -276,10 +319,7 @@ pub(super) async fn send(
 }
 
 /// Adds the credentials to a request (basic or bearer).
-pub(super) fn authorize(
-    request: reqwest::RequestBuilder,
-    secret: &Secret,
-) -> reqwest::RequestBuilder {
+fn authorize(request: reqwest::RequestBuilder, secret: &Secret) -> reqwest::RequestBuilder {
     match secret {
         Secret::Basic(user, password) => request.basic_auth(user, Some(password)),
         Secret::Bearer(token) => request.bearer_auth(token),
@@ -372,4 +412,64 @@ fn classify(e: &reqwest::Error) -> TransportError {
         Stage::Other
     };
     TransportError { stage, message }
+}
+
+/// Challenge → credentials → `/v2/` again. Bearer: basic credentials buy a
+/// token at the realm; a `token_env` token is presented as it is.
+async fn token_round_trip(
+    client: &reqwest::Client,
+    registry: &url::Url,
+    challenge: &Challenge,
+    secret: &Secret,
+    deadline: Instant,
+) -> LoginRoundTrip {
+    let mut trip = LoginRoundTrip {
+        scheme: challenge.scheme.clone(),
+        realm: challenge.param("realm").map(str::to_string),
+        ..LoginRoundTrip::default()
+    };
+    let retry = match (challenge.scheme.as_str(), secret) {
+        ("basic", Secret::Basic(..)) => authorize(client.get(registry.clone()), secret),
+        ("bearer", Secret::Bearer(token)) => client.get(registry.clone()).bearer_auth(token),
+        ("bearer", Secret::Basic(..)) => {
+            let Some(realm) = trip.realm.as_deref().and_then(|r| url::Url::parse(r).ok()) else {
+                trip.error = Some("the challenge has no usable realm URL".into());
+                return trip;
+            };
+            let mut token_url = realm;
+            for key in ["service", "scope"] {
+                if let Some(v) = challenge.param(key) {
+                    token_url.query_pairs_mut().append_pair(key, v);
+                }
+            }
+            let answer = send(authorize(client.get(token_url), secret), deadline).await;
+            let token = match answer {
+                Ok(e) => {
+                    trip.realm_status = Some(e.status);
+                    token_from_json(&e.body)
+                }
+                Err(e) => {
+                    trip.error = Some(format!("token request failed: {}", e.message));
+                    return trip;
+                }
+            };
+            let Some(token) = token.filter(|_| trip.realm_status == Some(200)) else {
+                trip.error = Some("the realm returned no token".into());
+                return trip;
+            };
+            trip.token_issued = true;
+            client.get(registry.clone()).bearer_auth(token)
+        }
+        (scheme, _) => {
+            trip.error = Some(format!(
+                "the registry asks for `{scheme}` authentication, which these credentials cannot answer"
+            ));
+            return trip;
+        }
+    };
+    match send(retry, deadline).await {
+        Ok(e) => trip.registry_status = Some(e.status),
+        Err(e) => trip.error = Some(format!("registry request failed: {}", e.message)),
+    }
+    trip
 }
