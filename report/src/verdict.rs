@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::exit;
-use crate::model::{CheckResult, Severity, Status, Summary};
+use crate::result::{CheckResult, Severity, Status, Summary};
 
 /// The decision the report exists for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,7 +103,7 @@ pub fn summary_line(results: &[CheckResult], elapsed: std::time::Duration) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{CheckId, Family};
+    use crate::result::{CheckId, Family};
 
     fn result(severity: Severity, status: Status) -> CheckResult {
         CheckResult {
