@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::integrity::{self, Integrity};
 use crate::merge::{self, Merged};
+pub use crate::model::Loaded;
 use crate::model::{Report, SCHEMA_VERSION, Summary};
 use crate::verdict::Verdict;
 
@@ -35,15 +36,6 @@ pub enum LoadError {
     },
     #[error("{file}: {message}")]
     Content { file: String, message: String },
-}
-
-/// A report read from disk, with whether it still matches its digest.
-#[derive(Debug, Clone)]
-pub struct Loaded {
-    /// The file name as given, for messages.
-    pub file: String,
-    pub report: Report,
-    pub integrity: Integrity,
 }
 
 /// Reads a file into text, refusing anything over [`MAX_DOCUMENT_BYTES`] or not UTF-8.

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::integrity::Integrity;
 pub use crate::result::{CheckId, CheckResult, Family, Severity, Status, Summary, Waiver, slug};
 use crate::verdict::Verdict;
 
@@ -52,6 +53,17 @@ pub struct Report {
     /// Set by [`Report::seal`]; `write_json` always writes the current digest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_sha256: Option<String>,
+}
+
+/// A report with where it came from: the file it was read from (or a name
+/// for one made in memory) and whether it still matches its digest. What
+/// `load` returns and what `merge` takes.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The file name as given, for messages.
+    pub file: String,
+    pub report: Report,
+    pub integrity: Integrity,
 }
 
 impl Report {

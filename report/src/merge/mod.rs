@@ -19,8 +19,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::integrity::Integrity;
-use crate::load::Loaded;
-use crate::model::{Family, Migration, Report, Severity, Status, Summary, Tool, slug};
+use crate::model::{Family, Loaded, Migration, Report, Severity, Status, Summary, Tool, slug};
 use crate::verdict::{self, Verdict};
 
 pub use pools::{MIN_WORKERS, PoolFinding};
