@@ -162,6 +162,22 @@ impl Status {
         Status::Waived,
     ];
 
+    /// How bad the status is, for a worst-of: pass < waived < warn < skipped
+    /// < error < fail. A failure outranks an error (the check saw the
+    /// problem; an error only says it could not look), and anything not run
+    /// outranks a warning. Compare by this, not by the derived `Ord`, which
+    /// follows the declaration order and means nothing.
+    pub fn severity_rank(self) -> u8 {
+        match self {
+            Status::Pass => 0,
+            Status::Waived => 1,
+            Status::Warn => 2,
+            Status::Skipped => 3,
+            Status::Error => 4,
+            Status::Fail => 5,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",
@@ -262,6 +278,23 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn severity_rank_orders_every_status_from_best_to_worst() {
+        let mut all = Status::ALL;
+        all.sort_by_key(|s| s.severity_rank());
+        assert_eq!(
+            all,
+            [
+                Status::Pass,
+                Status::Waived,
+                Status::Warn,
+                Status::Skipped,
+                Status::Error,
+                Status::Fail
+            ]
+        );
+    }
 
     #[test]
     fn slug_keeps_ids_stable_and_readable() {

@@ -131,18 +131,6 @@ pub struct Source {
     pub replaced_by: Option<String>,
 }
 
-/// How bad a status is, for the worst-of in a cell.
-fn rank(status: Status) -> u8 {
-    match status {
-        Status::Pass => 0,
-        Status::Waived => 1,
-        Status::Warn => 2,
-        Status::Skipped => 3,
-        Status::Error => 4,
-        Status::Fail => 5,
-    }
-}
-
 /// A check id without its data center prefix, so rows line up across data centers.
 pub fn row_key(id: &str, datacenter: &str) -> String {
     let prefix = format!("dc.{}.", slug(datacenter));
@@ -223,7 +211,7 @@ pub fn merge(inputs: &[Loaded], tool: Tool, allow_mixed_plans: bool) -> Result<M
                 blocks: false,
                 runs: Vec::new(),
             });
-            if rank(r.status) > rank(cell.status) {
+            if r.status.severity_rank() > cell.status.severity_rank() {
                 cell.status = r.status;
             }
             cell.blocks |= verdict::blocks(r);
