@@ -55,6 +55,19 @@ pub struct Report {
     pub report_sha256: Option<String>,
 }
 
+/// What names one run where a merge or a diff lists it: where and when it
+/// ran, its verdict, and the digests of its plan and of its document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunHeader {
+    pub datacenter: String,
+    pub host: String,
+    pub started_at: String,
+    pub verdict: Verdict,
+    pub plan_sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_sha256: Option<String>,
+}
+
 /// A report with where it came from: the file it was read from (or a name
 /// for one made in memory) and whether it still matches its digest. What
 /// `load` returns and what `merge` takes.
@@ -94,6 +107,18 @@ impl Report {
             summary: Summary::of(&results),
             results,
             report_sha256: None,
+        }
+    }
+
+    /// The header merge and diff name the run by.
+    pub fn header(&self) -> RunHeader {
+        RunHeader {
+            datacenter: self.datacenter.clone(),
+            host: self.host.clone(),
+            started_at: self.started_at.clone(),
+            verdict: self.verdict,
+            plan_sha256: self.plan_sha256.clone(),
+            report_sha256: self.report_sha256.clone(),
         }
     }
 

@@ -2,10 +2,11 @@
 
 use std::io::{self, Write};
 
-use super::{Diff, Presence, Side, StatusChange};
+use super::{Diff, Presence, StatusChange};
 use crate::markdown::{code, text};
+use crate::model::RunHeader;
 
-fn side_line(label: &str, s: &Side) -> String {
+fn side_line(label: &str, s: &RunHeader) -> String {
     format!(
         "{label}: {} on {}, {} ({})",
         s.datacenter, s.host, s.started_at, s.verdict

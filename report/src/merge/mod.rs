@@ -19,7 +19,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::integrity::Integrity;
-use crate::model::{Family, Loaded, Migration, Report, Severity, Status, Summary, Tool, slug};
+use crate::model::{
+    Family, Loaded, Migration, Report, RunHeader, Severity, Status, Summary, Tool, slug,
+};
 use crate::verdict::{self, Verdict};
 
 pub use pools::{MIN_WORKERS, PoolFinding};
@@ -117,13 +119,9 @@ pub struct HostStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Source {
     pub file: String,
-    pub datacenter: String,
-    pub host: String,
-    pub started_at: String,
-    pub verdict: Verdict,
-    pub plan_sha256: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub report_sha256: Option<String>,
+    /// The run the file holds (its fields sit beside `file` in the JSON).
+    #[serde(flatten)]
+    pub run: RunHeader,
     /// `verified`, `missing` or `mismatch`: whether the file matched its digest.
     pub integrity: String,
     /// Set when a later run of the same host in the same data center replaced this one.
@@ -257,12 +255,7 @@ pub fn merge(inputs: &[Loaded], tool: Tool, allow_mixed_plans: bool) -> Result<M
 fn source(l: &Loaded) -> Source {
     Source {
         file: l.file.clone(),
-        datacenter: l.report.datacenter.clone(),
-        host: l.report.host.clone(),
-        started_at: l.report.started_at.clone(),
-        verdict: l.report.verdict,
-        plan_sha256: l.report.plan_sha256.clone(),
-        report_sha256: l.report.report_sha256.clone(),
+        run: l.report.header(),
         integrity: match &l.integrity {
             Integrity::Verified { .. } => "verified",
             Integrity::Missing { .. } => "missing",

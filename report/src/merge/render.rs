@@ -198,11 +198,11 @@ pub fn write_markdown(out: &mut impl Write, m: &Merged) -> io::Result<()> {
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",
             code(&s.file),
-            text(&s.datacenter),
-            text(&s.host),
-            s.started_at,
-            s.verdict,
-            code(s.report_sha256.as_deref().unwrap_or("")),
+            text(&s.run.datacenter),
+            text(&s.run.host),
+            s.run.started_at,
+            s.run.verdict,
+            code(s.run.report_sha256.as_deref().unwrap_or("")),
             text(&integrity)
         )?;
     }
@@ -370,11 +370,11 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
             out,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code class=\"hash\">{}</code></td><td class=\"{}\">{}</td></tr>",
             esc(&s.file),
-            esc(&s.datacenter),
-            esc(&s.host),
-            esc(&s.started_at),
-            s.verdict,
-            esc(s.report_sha256.as_deref().unwrap_or("")),
+            esc(&s.run.datacenter),
+            esc(&s.run.host),
+            esc(&s.run.started_at),
+            s.run.verdict,
+            esc(s.run.report_sha256.as_deref().unwrap_or("")),
             if s.integrity == "verified" {
                 "good"
             } else {
