@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use crate::document::{self, Groups};
 use crate::evidence::{self, Block};
-use crate::model::{CheckResult, Report};
+use crate::model::{CheckResult, Report, RunHeader};
 
 /// Writes the report as Markdown.
 pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
@@ -165,6 +165,19 @@ pub fn write_blocks(out: &mut impl Write, blocks: &[Block], level: usize) -> io:
 /// `title (`id`)`: what a person reads, and the id diff, merge and waivers use.
 fn check(r: &CheckResult) -> String {
     format!("{} ({})", text(&r.title), code(r.id.as_str()))
+}
+
+/// A run's cells of a table row, `|`-separated: data center, host, started,
+/// verdict, report SHA-256 (the runs a merge lists and a diff compares).
+pub fn run_cells(run: &RunHeader) -> String {
+    format!(
+        "{} | {} | {} | {} | {}",
+        text(&run.datacenter),
+        text(&run.host),
+        text(&run.started_at),
+        run.verdict,
+        code(run.report_sha256.as_deref().unwrap_or(""))
+    )
 }
 
 /// Text for a table cell or a line: Markdown syntax is escaped, so a hostile

@@ -9,7 +9,7 @@ use comfy_table::{Cell as TableCell, ContentArrangement, Table, presets::UTF8_FU
 use super::{MatrixRow, Merged};
 use crate::document::status_word;
 use crate::html::{self, esc};
-use crate::markdown::{code, text};
+use crate::markdown::{code, run_cells, text};
 use crate::model::Status;
 use crate::verdict::Verdict;
 
@@ -196,13 +196,9 @@ pub fn write_markdown(out: &mut impl Write, m: &Merged) -> io::Result<()> {
         };
         writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} |",
             code(&s.file),
-            text(&s.run.datacenter),
-            text(&s.run.host),
-            s.run.started_at,
-            s.run.verdict,
-            code(s.run.report_sha256.as_deref().unwrap_or("")),
+            run_cells(&s.run),
             text(&integrity)
         )?;
     }
