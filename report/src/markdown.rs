@@ -191,7 +191,7 @@ pub fn text(s: &str) -> String {
                 out.push(c);
             }
             '\r' | '\n' | '\t' => out.push(' '),
-            c if c.is_control() => {}
+            c if document::is_stripped_control(c) => {}
             c => out.push(c),
         }
     }
@@ -211,7 +211,7 @@ pub fn code(s: &str) -> String {
             '\r' | '\n' | '\t' => ' ',
             c => c,
         })
-        .filter(|c| !c.is_control())
+        .filter(|&c| !document::is_stripped_control(c))
         .collect::<String>()
         .replace('|', "\\|");
     format!("`{inner}`")
