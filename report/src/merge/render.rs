@@ -380,15 +380,15 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
         )?;
     }
     writeln!(out, "</tbody></table></section>")?;
-    writeln!(
+    html::write_foot(
         out,
-        "<p class=\"digest\">{} {} · plan SHA-256 <code class=\"hash\">{}</code> · merged document SHA-256 <code class=\"hash\">{}</code></p>",
-        esc(&m.tool.name),
-        esc(&m.tool.version),
-        esc(&m.plan_sha256.join(", ")),
-        esc(m.report_sha256.as_deref().unwrap_or("(not sealed)"))
-    )?;
-    writeln!(out, "</main></body></html>")
+        &m.tool,
+        &format!(
+            "plan SHA-256 <code class=\"hash\">{}</code> · merged document SHA-256 <code class=\"hash\">{}</code>",
+            esc(&m.plan_sha256.join(", ")),
+            esc(m.report_sha256.as_deref().unwrap_or("(not sealed)"))
+        ),
+    )
 }
 
 /// JUnit: one test suite per merged run.
