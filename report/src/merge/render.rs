@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use comfy_table::{Cell as TableCell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
-use super::{MatrixRow, Merged};
+use super::{MatrixRow, Merged, Source};
 use crate::document::status_word;
 use crate::html::{self, esc};
 use crate::markdown::{code, run_cells, text};
@@ -22,6 +22,14 @@ fn cell_label(row: &MatrixRow, dc: &str) -> String {
             format!("{} ({worst}/{})", status_word(c.status), c.runs.len())
         }
         Some(c) => status_word(c.status),
+    }
+}
+
+/// A source's integrity, with the run that replaced it: `verified (replaced by b.json)`.
+fn integrity_note(s: &Source) -> String {
+    match &s.replaced_by {
+        Some(by) => format!("{} (replaced by {by})", s.integrity),
+        None => s.integrity.clone(),
     }
 }
 
@@ -190,16 +198,12 @@ pub fn write_markdown(out: &mut impl Write, m: &Merged) -> io::Result<()> {
         "| File | Data center | Host | Started | Verdict | Report SHA-256 | Integrity |\n|---|---|---|---|---|---|---|"
     )?;
     for s in &m.sources {
-        let integrity = match &s.replaced_by {
-            Some(by) => format!("{} (replaced by {})", s.integrity, by),
-            None => s.integrity.clone(),
-        };
         writeln!(
             out,
             "| {} | {} | {} |",
             code(&s.file),
             run_cells(&s.run),
-            text(&integrity)
+            text(&integrity_note(s))
         )?;
     }
     writeln!(
@@ -358,10 +362,6 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
         "<section><h2>Reports merged</h2><table><thead><tr><th>File</th><th>Data center</th><th>Host</th><th>Started</th><th>Verdict</th><th>Report SHA-256</th><th>Integrity</th></tr></thead><tbody>"
     )?;
     for s in &m.sources {
-        let integrity = match &s.replaced_by {
-            Some(by) => format!("{} (replaced by {by})", s.integrity),
-            None => s.integrity.clone(),
-        };
         writeln!(
             out,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code class=\"hash\">{}</code></td><td class=\"{}\">{}</td></tr>",
@@ -376,7 +376,7 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
             } else {
                 "bad"
             },
-            esc(&integrity)
+            esc(&integrity_note(s))
         )?;
     }
     writeln!(out, "</tbody></table></section>")?;
