@@ -193,16 +193,13 @@ pub fn parse_merged(text: &str, file: &str) -> Result<LoadedMerge, LoadError> {
     }
     let merged: Merged = serde_json::from_str(text).map_err(|e| syntax(&e, file))?;
     for dc in &merged.datacenters {
-        let any_no_go = merged
-            .runs
-            .iter()
-            .filter(|r| r.datacenter == dc.name)
-            .any(|r| Verdict::of(&r.results) == Verdict::NoGo);
-        let expected = if any_no_go {
-            Verdict::NoGo
-        } else {
-            Verdict::Go
-        };
+        let expected = Verdict::of_parts(
+            merged
+                .runs
+                .iter()
+                .filter(|r| r.datacenter == dc.name)
+                .map(|r| Verdict::of(&r.results)),
+        );
         if dc.verdict != expected {
             return Err(content(format!(
                 "data center {} says {} but its runs make it {expected}: the file was edited or is corrupt",
@@ -210,15 +207,7 @@ pub fn parse_merged(text: &str, file: &str) -> Result<LoadedMerge, LoadError> {
             )));
         }
     }
-    let expected = if merged
-        .datacenters
-        .iter()
-        .any(|d| d.verdict == Verdict::NoGo)
-    {
-        Verdict::NoGo
-    } else {
-        Verdict::Go
-    };
+    let expected = Verdict::of_parts(merged.datacenters.iter().map(|d| d.verdict));
     if merged.verdict != expected {
         return Err(content(format!(
             "the verdict says {} but the data centers make it {expected}: the file was edited or is corrupt",

@@ -25,6 +25,16 @@ impl Verdict {
         }
     }
 
+    /// NO-GO when any part (a run, a data center) is NO-GO; GO otherwise,
+    /// and for no parts: how a merge combines verdicts.
+    pub fn of_parts(parts: impl IntoIterator<Item = Verdict>) -> Self {
+        if parts.into_iter().any(|v| v == Verdict::NoGo) {
+            Verdict::NoGo
+        } else {
+            Verdict::Go
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Go => "GO",

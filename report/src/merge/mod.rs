@@ -231,11 +231,7 @@ pub fn merge(inputs: &[Loaded], tool: Tool, allow_mixed_plans: bool) -> Result<M
             .collect();
         column.summary = Summary::of(&all);
     }
-    let verdict = if datacenters.iter().any(|d| d.verdict == Verdict::NoGo) {
-        Verdict::NoGo
-    } else {
-        Verdict::Go
-    };
+    let verdict = Verdict::of_parts(datacenters.iter().map(|d| d.verdict));
     Ok(Merged {
         schema_version: MERGE_SCHEMA_VERSION,
         kind: KIND.into(),
