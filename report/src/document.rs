@@ -125,6 +125,13 @@ pub fn status_word(status: Status) -> String {
     }
 }
 
+/// True for a character the Markdown and HTML documents drop: a control
+/// character other than tab, newline and carriage return (XML forbids most
+/// of them and none prints). Each renderer escapes the rest its own way.
+pub fn is_stripped_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
 pub fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }

@@ -16,6 +16,7 @@ pub mod markdown;
 pub mod merge;
 pub mod model;
 pub mod redact;
+mod result;
 pub mod table;
 pub mod verdict;
 

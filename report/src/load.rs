@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::integrity::{self, Integrity};
 use crate::merge::{self, Merged};
+pub use crate::model::Loaded;
 use crate::model::{Report, SCHEMA_VERSION, Summary};
 use crate::verdict::Verdict;
 
@@ -35,15 +36,6 @@ pub enum LoadError {
     },
     #[error("{file}: {message}")]
     Content { file: String, message: String },
-}
-
-/// A report read from disk, with whether it still matches its digest.
-#[derive(Debug, Clone)]
-pub struct Loaded {
-    /// The file name as given, for messages.
-    pub file: String,
-    pub report: Report,
-    pub integrity: Integrity,
 }
 
 /// Reads a file into text, refusing anything over [`MAX_DOCUMENT_BYTES`] or not UTF-8.
@@ -201,16 +193,13 @@ pub fn parse_merged(text: &str, file: &str) -> Result<LoadedMerge, LoadError> {
     }
     let merged: Merged = serde_json::from_str(text).map_err(|e| syntax(&e, file))?;
     for dc in &merged.datacenters {
-        let any_no_go = merged
-            .runs
-            .iter()
-            .filter(|r| r.datacenter == dc.name)
-            .any(|r| Verdict::of(&r.results) == Verdict::NoGo);
-        let expected = if any_no_go {
-            Verdict::NoGo
-        } else {
-            Verdict::Go
-        };
+        let expected = Verdict::of_parts(
+            merged
+                .runs
+                .iter()
+                .filter(|r| r.datacenter == dc.name)
+                .map(|r| Verdict::of(&r.results)),
+        );
         if dc.verdict != expected {
             return Err(content(format!(
                 "data center {} says {} but its runs make it {expected}: the file was edited or is corrupt",
@@ -218,15 +207,7 @@ pub fn parse_merged(text: &str, file: &str) -> Result<LoadedMerge, LoadError> {
             )));
         }
     }
-    let expected = if merged
-        .datacenters
-        .iter()
-        .any(|d| d.verdict == Verdict::NoGo)
-    {
-        Verdict::NoGo
-    } else {
-        Verdict::Go
-    };
+    let expected = Verdict::of_parts(merged.datacenters.iter().map(|d| d.verdict));
     if merged.verdict != expected {
         return Err(content(format!(
             "the verdict says {} but the data centers make it {expected}: the file was edited or is corrupt",

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use crate::document::{self, Groups};
 use crate::evidence::{self, Block};
-use crate::model::{CheckResult, Report};
+use crate::model::{CheckResult, Report, RunHeader};
 
 /// Writes the report as Markdown.
 pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
@@ -167,6 +167,19 @@ fn check(r: &CheckResult) -> String {
     format!("{} ({})", text(&r.title), code(r.id.as_str()))
 }
 
+/// A run's cells of a table row, `|`-separated: data center, host, started,
+/// verdict, report SHA-256 (the runs a merge lists and a diff compares).
+pub fn run_cells(run: &RunHeader) -> String {
+    format!(
+        "{} | {} | {} | {} | {}",
+        text(&run.datacenter),
+        text(&run.host),
+        text(&run.started_at),
+        run.verdict,
+        code(run.report_sha256.as_deref().unwrap_or(""))
+    )
+}
+
 /// Text for a table cell or a line: Markdown syntax is escaped, so a hostile
 /// reason cannot add a link, an image or a column; newlines become spaces.
 pub fn text(s: &str) -> String {
@@ -178,7 +191,7 @@ pub fn text(s: &str) -> String {
                 out.push(c);
             }
             '\r' | '\n' | '\t' => out.push(' '),
-            c if c.is_control() => {}
+            c if document::is_stripped_control(c) => {}
             c => out.push(c),
         }
     }
@@ -198,7 +211,7 @@ pub fn code(s: &str) -> String {
             '\r' | '\n' | '\t' => ' ',
             c => c,
         })
-        .filter(|c| !c.is_control())
+        .filter(|&c| !document::is_stripped_control(c))
         .collect::<String>()
         .replace('|', "\\|");
     format!("`{inner}`")

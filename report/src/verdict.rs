@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::exit;
-use crate::model::{CheckResult, Severity, Status, Summary};
+use crate::result::{CheckResult, Severity, Status, Summary};
 
 /// The decision the report exists for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +19,16 @@ impl Verdict {
     /// NO-GO when any blocker is `fail`, `error` or `skipped`; GO otherwise.
     pub fn of(results: &[CheckResult]) -> Self {
         if results.iter().any(blocks) {
+            Verdict::NoGo
+        } else {
+            Verdict::Go
+        }
+    }
+
+    /// NO-GO when any part (a run, a data center) is NO-GO; GO otherwise,
+    /// and for no parts: how a merge combines verdicts.
+    pub fn of_parts(parts: impl IntoIterator<Item = Verdict>) -> Self {
+        if parts.into_iter().any(|v| v == Verdict::NoGo) {
             Verdict::NoGo
         } else {
             Verdict::Go
@@ -103,7 +113,7 @@ pub fn summary_line(results: &[CheckResult], elapsed: std::time::Duration) -> St
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{CheckId, Family};
+    use crate::result::{CheckId, Family};
 
     fn result(severity: Severity, status: Status) -> CheckResult {
         CheckResult {

@@ -18,22 +18,10 @@ use std::collections::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::merge::row_key;
-use crate::model::{CheckResult, Report, Severity, Status};
-use crate::verdict::{self, Verdict};
+use crate::model::{CheckResult, Report, RunHeader, Severity, Status};
+use crate::verdict;
 
 pub use evidence::{FieldChange, is_volatile};
-
-/// The two runs compared.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Side {
-    pub datacenter: String,
-    pub host: String,
-    pub started_at: String,
-    pub verdict: Verdict,
-    pub plan_sha256: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub report_sha256: Option<String>,
-}
 
 /// A check whose status moved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,8 +59,8 @@ pub struct EvidenceChange {
 /// Everything that changed from one run to the other.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Diff {
-    pub before: Side,
-    pub after: Side,
+    pub before: RunHeader,
+    pub after: RunHeader,
     /// The runs used different plans: new and gone checks may come from that.
     pub plan_changed: bool,
     pub regressed: Vec<StatusChange>,
@@ -116,17 +104,6 @@ pub fn level(r: &CheckResult) -> u8 {
     }
 }
 
-fn side(r: &Report) -> Side {
-    Side {
-        datacenter: r.datacenter.clone(),
-        host: r.host.clone(),
-        started_at: r.started_at.clone(),
-        verdict: r.verdict,
-        plan_sha256: r.plan_sha256.clone(),
-        report_sha256: r.report_sha256.clone(),
-    }
-}
-
 fn presence(r: &CheckResult) -> Presence {
     Presence {
         id: r.id.to_string(),
@@ -150,8 +127,8 @@ pub fn diff(before: &Report, after: &Report) -> Diff {
         .map(|r| row_key(r.id.as_str(), &after.datacenter))
         .collect();
     let mut d = Diff {
-        before: side(before),
-        after: side(after),
+        before: before.header(),
+        after: after.header(),
         plan_changed: before.plan_sha256 != after.plan_sha256,
         regressed: Vec::new(),
         fixed: Vec::new(),

@@ -2,10 +2,11 @@
 
 use std::io::{self, Write};
 
-use super::{Diff, Presence, Side, StatusChange};
-use crate::markdown::{code, text};
+use super::{Diff, Presence, StatusChange};
+use crate::markdown::{code, run_cells, text};
+use crate::model::RunHeader;
 
-fn side_line(label: &str, s: &Side) -> String {
+fn side_line(label: &str, s: &RunHeader) -> String {
     format!(
         "{label}: {} on {}, {} ({})",
         s.datacenter, s.host, s.started_at, s.verdict
@@ -99,15 +100,7 @@ pub fn write_markdown(out: &mut impl Write, d: &Diff) -> io::Result<()> {
     )?;
     writeln!(out, "|---|---|---|---|---|---|")?;
     for (label, s) in [("Before", &d.before), ("After", &d.after)] {
-        writeln!(
-            out,
-            "| {label} | {} | {} | {} | {} | {} |",
-            text(&s.datacenter),
-            text(&s.host),
-            text(&s.started_at),
-            s.verdict,
-            code(s.report_sha256.as_deref().unwrap_or(""))
-        )?;
+        writeln!(out, "| {label} | {} |", run_cells(s))?;
     }
     if d.plan_changed {
         writeln!(

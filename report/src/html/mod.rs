@@ -11,7 +11,7 @@ use std::io::{self, Write};
 
 use crate::document::{self, Groups};
 use crate::evidence::{self, Block, Tone};
-use crate::model::{CheckResult, Report, Status};
+use crate::model::{CheckResult, Report, Status, Tool};
 use crate::verdict::Verdict;
 
 /// The inline stylesheet.
@@ -32,6 +32,18 @@ pub fn write_head(out: &mut impl Write, title: &str) -> io::Result<()> {
     )?;
     writeln!(out, "<title>{}</title>", esc(title))?;
     writeln!(out, "<style>\n{STYLE}</style></head>\n<body><main>")
+}
+
+/// The end of a page [`write_head`] began: a last line naming the tool, then
+/// `digests` (markup, its values already escaped).
+pub fn write_foot(out: &mut impl Write, tool: &Tool, digests: &str) -> io::Result<()> {
+    writeln!(
+        out,
+        "<p class=\"digest\">{} {} · {digests}</p>",
+        esc(&tool.name),
+        esc(&tool.version)
+    )?;
+    writeln!(out, "</main></body></html>")
 }
 
 /// Writes the report as one HTML page.
@@ -144,14 +156,14 @@ pub fn write_html(out: &mut impl Write, report: &Report) -> io::Result<()> {
         write_evidence(out, r, false)?;
     }
     writeln!(out, "</section>")?;
-    writeln!(
+    write_foot(
         out,
-        "<p class=\"digest\">{} {} · report SHA-256 <code>{}</code> · check <code>report.json</code> with <code>preflight report verify report.json</code></p>",
-        esc(&report.tool.name),
-        esc(&report.tool.version),
-        esc(report.report_sha256.as_deref().unwrap_or("(not sealed)"))
-    )?;
-    writeln!(out, "</main></body></html>")
+        &report.tool,
+        &format!(
+            "report SHA-256 <code>{}</code> · check <code>report.json</code> with <code>preflight report verify report.json</code>",
+            esc(report.report_sha256.as_deref().unwrap_or("(not sealed)"))
+        ),
+    )
 }
 
 fn to_do(
@@ -323,8 +335,7 @@ pub fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if c.is_control() => {}
+            c if document::is_stripped_control(c) => {}
             c => out.push(c),
         }
     }

@@ -19,8 +19,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::integrity::Integrity;
-use crate::load::Loaded;
-use crate::model::{Family, Migration, Report, Severity, Status, Summary, Tool, slug};
+use crate::model::{
+    Family, Loaded, Migration, Report, RunHeader, Severity, Status, Summary, Tool, slug,
+};
 use crate::verdict::{self, Verdict};
 
 pub use pools::{MIN_WORKERS, PoolFinding};
@@ -118,30 +119,14 @@ pub struct HostStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Source {
     pub file: String,
-    pub datacenter: String,
-    pub host: String,
-    pub started_at: String,
-    pub verdict: Verdict,
-    pub plan_sha256: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub report_sha256: Option<String>,
+    /// The run the file holds (its fields sit beside `file` in the JSON).
+    #[serde(flatten)]
+    pub run: RunHeader,
     /// `verified`, `missing` or `mismatch`: whether the file matched its digest.
     pub integrity: String,
     /// Set when a later run of the same host in the same data center replaced this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<String>,
-}
-
-/// How bad a status is, for the worst-of in a cell.
-fn rank(status: Status) -> u8 {
-    match status {
-        Status::Pass => 0,
-        Status::Waived => 1,
-        Status::Warn => 2,
-        Status::Skipped => 3,
-        Status::Error => 4,
-        Status::Fail => 5,
-    }
 }
 
 /// A check id without its data center prefix, so rows line up across data centers.
@@ -224,7 +209,7 @@ pub fn merge(inputs: &[Loaded], tool: Tool, allow_mixed_plans: bool) -> Result<M
                 blocks: false,
                 runs: Vec::new(),
             });
-            if rank(r.status) > rank(cell.status) {
+            if r.status.severity_rank() > cell.status.severity_rank() {
                 cell.status = r.status;
             }
             cell.blocks |= verdict::blocks(r);
@@ -246,11 +231,7 @@ pub fn merge(inputs: &[Loaded], tool: Tool, allow_mixed_plans: bool) -> Result<M
             .collect();
         column.summary = Summary::of(&all);
     }
-    let verdict = if datacenters.iter().any(|d| d.verdict == Verdict::NoGo) {
-        Verdict::NoGo
-    } else {
-        Verdict::Go
-    };
+    let verdict = Verdict::of_parts(datacenters.iter().map(|d| d.verdict));
     Ok(Merged {
         schema_version: MERGE_SCHEMA_VERSION,
         kind: KIND.into(),
@@ -270,12 +251,7 @@ pub fn merge(inputs: &[Loaded], tool: Tool, allow_mixed_plans: bool) -> Result<M
 fn source(l: &Loaded) -> Source {
     Source {
         file: l.file.clone(),
-        datacenter: l.report.datacenter.clone(),
-        host: l.report.host.clone(),
-        started_at: l.report.started_at.clone(),
-        verdict: l.report.verdict,
-        plan_sha256: l.report.plan_sha256.clone(),
-        report_sha256: l.report.report_sha256.clone(),
+        run: l.report.header(),
         integrity: match &l.integrity {
             Integrity::Verified { .. } => "verified",
             Integrity::Missing { .. } => "missing",

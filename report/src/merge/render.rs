@@ -6,10 +6,10 @@ use std::io::{self, Write};
 
 use comfy_table::{Cell as TableCell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
-use super::{MatrixRow, Merged};
+use super::{MatrixRow, Merged, Source};
 use crate::document::status_word;
 use crate::html::{self, esc};
-use crate::markdown::{code, text};
+use crate::markdown::{code, run_cells, text};
 use crate::model::Status;
 use crate::verdict::Verdict;
 
@@ -22,6 +22,14 @@ fn cell_label(row: &MatrixRow, dc: &str) -> String {
             format!("{} ({worst}/{})", status_word(c.status), c.runs.len())
         }
         Some(c) => status_word(c.status),
+    }
+}
+
+/// A source's integrity, with the run that replaced it: `verified (replaced by b.json)`.
+fn integrity_note(s: &Source) -> String {
+    match &s.replaced_by {
+        Some(by) => format!("{} (replaced by {by})", s.integrity),
+        None => s.integrity.clone(),
     }
 }
 
@@ -190,20 +198,12 @@ pub fn write_markdown(out: &mut impl Write, m: &Merged) -> io::Result<()> {
         "| File | Data center | Host | Started | Verdict | Report SHA-256 | Integrity |\n|---|---|---|---|---|---|---|"
     )?;
     for s in &m.sources {
-        let integrity = match &s.replaced_by {
-            Some(by) => format!("{} (replaced by {})", s.integrity, by),
-            None => s.integrity.clone(),
-        };
         writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} |",
             code(&s.file),
-            text(&s.datacenter),
-            text(&s.host),
-            s.started_at,
-            s.verdict,
-            code(s.report_sha256.as_deref().unwrap_or("")),
-            text(&integrity)
+            run_cells(&s.run),
+            text(&integrity_note(s))
         )?;
     }
     writeln!(
@@ -362,37 +362,33 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
         "<section><h2>Reports merged</h2><table><thead><tr><th>File</th><th>Data center</th><th>Host</th><th>Started</th><th>Verdict</th><th>Report SHA-256</th><th>Integrity</th></tr></thead><tbody>"
     )?;
     for s in &m.sources {
-        let integrity = match &s.replaced_by {
-            Some(by) => format!("{} (replaced by {by})", s.integrity),
-            None => s.integrity.clone(),
-        };
         writeln!(
             out,
             "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code class=\"hash\">{}</code></td><td class=\"{}\">{}</td></tr>",
             esc(&s.file),
-            esc(&s.datacenter),
-            esc(&s.host),
-            esc(&s.started_at),
-            s.verdict,
-            esc(s.report_sha256.as_deref().unwrap_or("")),
+            esc(&s.run.datacenter),
+            esc(&s.run.host),
+            esc(&s.run.started_at),
+            s.run.verdict,
+            esc(s.run.report_sha256.as_deref().unwrap_or("")),
             if s.integrity == "verified" {
                 "good"
             } else {
                 "bad"
             },
-            esc(&integrity)
+            esc(&integrity_note(s))
         )?;
     }
     writeln!(out, "</tbody></table></section>")?;
-    writeln!(
+    html::write_foot(
         out,
-        "<p class=\"digest\">{} {} · plan SHA-256 <code class=\"hash\">{}</code> · merged document SHA-256 <code class=\"hash\">{}</code></p>",
-        esc(&m.tool.name),
-        esc(&m.tool.version),
-        esc(&m.plan_sha256.join(", ")),
-        esc(m.report_sha256.as_deref().unwrap_or("(not sealed)"))
-    )?;
-    writeln!(out, "</main></body></html>")
+        &m.tool,
+        &format!(
+            "plan SHA-256 <code class=\"hash\">{}</code> · merged document SHA-256 <code class=\"hash\">{}</code>",
+            esc(&m.plan_sha256.join(", ")),
+            esc(m.report_sha256.as_deref().unwrap_or("(not sealed)"))
+        ),
+    )
 }
 
 /// JUnit: one test suite per merged run.

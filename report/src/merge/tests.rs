@@ -171,6 +171,31 @@ fn runs_of_one_data_center_combine_and_a_later_run_of_a_host_replaces_the_earlie
 }
 
 #[test]
+fn a_hostile_start_time_cannot_add_a_column_to_the_markdown_sources_table() {
+    let m = merge(
+        &[run(
+            "east",
+            "j1",
+            "2024-01-01|<b>x</b>",
+            vec![result("dc.east.tcp.a", Severity::Blocker, Status::Pass)],
+        )],
+        tool(),
+        false,
+    )
+    .unwrap();
+    let mut md = Vec::new();
+    render::write_markdown(&mut md, &m).unwrap();
+    let md = String::from_utf8(md).unwrap();
+    let row = md
+        .lines()
+        .find(|l| l.contains("2024-01-01"))
+        .expect("the run's row");
+    let column_bars = row.replace(r"\|", "").matches('|').count();
+    assert_eq!(column_bars, 8, "seven cells: {row}");
+    assert!(row.contains(r"2024-01-01\|\<b\>x\</b\>"), "{row}");
+}
+
+#[test]
 fn different_plans_are_refused_unless_allowed() {
     let a = run("east", "j1", "t", vec![]);
     let mut b = run("west", "j2", "t", vec![]);

@@ -56,18 +56,8 @@ pub fn assess(ev: &TlsEvidence, spec: &TlsSpec, origin: &str) -> Outcome {
     combine(findings, ev, spec).with_evidence(ev)
 }
 
-/// Worst first: fail, error, warn.
-fn rank(status: Status) -> u8 {
-    match status {
-        Status::Fail => 0,
-        Status::Error => 1,
-        Status::Warn => 2,
-        _ => 3,
-    }
-}
-
 fn combine(mut findings: Vec<Finding>, ev: &TlsEvidence, spec: &TlsSpec) -> Outcome {
-    findings.sort_by_key(|f| rank(f.status));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.status.severity_rank()));
     let Some(worst) = findings.first().map(|f| f.status) else {
         return Outcome::new(Status::Pass, summary(ev, spec));
     };
