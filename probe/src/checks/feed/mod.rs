@@ -216,13 +216,3 @@ pub async fn gather_with_env(
     evidence.paths = futures_util::future::join_all(probes).await;
     evidence
 }
-
-#[cfg(test)]
-mod assess_tests;
-#[cfg(test)]
-mod lab_tests;
-#[cfg(test)]
-mod tests;
-
-#[cfg(test)]
-mod proxy_tests;

@@ -203,6 +203,3 @@ fn classify(e: &reqwest::Error) -> RequestError {
 fn start_of(body: &[u8]) -> String {
     tls::halibut::printable(body, 120)
 }
-
-#[cfg(test)]
-mod tests;

@@ -3,9 +3,9 @@
 
 use report::Status;
 
-use super::tests::{ex, spec};
-use super::*;
-use crate::lab::feeds;
+use super::protocol::{ex, spec};
+use probe::checks::feed::*;
+use probe::lab::feeds;
 
 fn path(via: PathVia, answer: Result<Exchange, TransportError>) -> PathEvidence {
     PathEvidence {

@@ -4,10 +4,10 @@ use std::time::{Duration, Instant};
 
 use report::Status;
 
-use crate::check::Context;
-use crate::checks::dns::*;
-use crate::lab::dns::{DnsServer, LabZone, SilentDns};
-use crate::resolve::ResolverSpec;
+use probe::check::Context;
+use probe::checks::dns::*;
+use probe::lab::dns::{DnsServer, LabZone, SilentDns};
+use probe::resolve::ResolverSpec;
 
 const PUBLIC: &str = "1.1.1.1"; // answered by the lab only; nothing ever connects to it
 
@@ -22,7 +22,7 @@ fn zone() -> LabZone {
         .servfail("broken.example.com")
 }
 
-async fn check(ctx: &Context, name: &str, expect: DnsExpect) -> crate::Outcome {
+async fn check(ctx: &Context, name: &str, expect: DnsExpect) -> probe::Outcome {
     let s = DnsSpec {
         name: name.into(),
         expect,
@@ -190,7 +190,7 @@ async fn tcp_checks_record_the_first_resolver_that_answered() {
     let port = listener.local_addr().unwrap().port();
     let ctx = ctx(&[silent.addr, lab.addr], Duration::from_millis(300));
     let ev =
-        crate::checks::tcp::gather(&ctx, &crate::Endpoint::new("octopus.example.com", port)).await;
+        probe::checks::tcp::gather(&ctx, &probe::Endpoint::new("octopus.example.com", port)).await;
     assert_eq!(ev.resolver.as_deref(), Some(lab.addr.to_string().as_str()));
     let ips: Vec<String> = ev
         .addresses
@@ -199,7 +199,7 @@ async fn tcp_checks_record_the_first_resolver_that_answered() {
         .collect();
     assert_eq!(ips, ["127.0.0.1", "::1"]);
     let ev =
-        crate::checks::tcp::gather(&ctx, &crate::Endpoint::new("missing.example.com", port)).await;
+        probe::checks::tcp::gather(&ctx, &probe::Endpoint::new("missing.example.com", port)).await;
     let err = ev.dns_error.unwrap();
     assert!(err.contains(&format!("{}: timeout", silent.addr)), "{err}");
     assert!(err.contains(&format!("{}: NXDOMAIN", lab.addr)), "{err}");

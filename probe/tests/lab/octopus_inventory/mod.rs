@@ -1,6 +1,7 @@
 //! Tests of `plan from-octopus`: the pure arrangement and rendering over the
 //! fixtures read straight from disk (`render`), and the gathering against
-//! the fake API serving the same fixtures (`gather`).
+//! the fake API serving the same fixtures (`gather`). Both follow the
+//! fixtures' paging with the fake's own `route_of`.
 
 mod gather;
 mod render;
@@ -9,9 +10,9 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use super::api::{Page, Root, ServerCertificate, Space};
-use super::{Inventory, SpaceInventory};
-use crate::lab::octopus_api::route_of;
+use probe::lab::octopus_api::route_of;
+use probe::octopus_inventory::api::{Page, Root, ServerCertificate, Space};
+use probe::octopus_inventory::{Inventory, SpaceInventory};
 
 /// `fixtures/octopus-api` of the workspace.
 pub fn fixtures() -> PathBuf {

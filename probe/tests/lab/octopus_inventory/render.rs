@@ -1,12 +1,12 @@
 //! The fixtures' inventory rendered as a plan, and the plan parsed back.
 
 use super::fixture_inventory;
-use crate::Plan;
-use crate::checks::feed::FeedKind;
-use crate::octopus_inventory::api::{Feed, SensitiveValue};
-use crate::octopus_inventory::feeds::{FeedCredentials, map_feed};
-use crate::octopus_inventory::group::{GroupBy, Namer};
-use crate::octopus_inventory::{RenderOptions, render};
+use probe::Plan;
+use probe::checks::feed::FeedKind;
+use probe::octopus_inventory::api::{Feed, SensitiveValue};
+use probe::octopus_inventory::feeds::{FeedCredentials, map_feed};
+use probe::octopus_inventory::group::{GroupBy, Namer};
+use probe::octopus_inventory::{RenderOptions, render};
 
 const SERVER: &str = "https://octopus.example.com";
 

@@ -1,11 +1,11 @@
-//! The protocol rules without a network: what each feed kind accepts and
-//! how everything else fails. (assess_tests.rs judges paths, lab_tests.rs
-//! runs `gather` against the loopback feed lab.)
+//! The protocol rules without a network: what each feed kind accepts (the
+//! lab's feed documents) and how everything else fails. (assess.rs judges
+//! paths, gather.rs runs `gather` against the loopback feed lab.)
 
-use super::docker::{parse_challenge, token_from_json};
-use super::protocol::judge;
-use super::*;
-use crate::lab::feeds;
+use probe::checks::feed::docker::{parse_challenge, token_from_json};
+use probe::checks::feed::protocol::judge;
+use probe::checks::feed::*;
+use probe::lab::feeds;
 
 pub(super) fn ex(status: u16, content_type: &str, body: &str) -> Exchange {
     Exchange {
