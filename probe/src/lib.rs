@@ -1,6 +1,7 @@
 //! Everything that touches the network: the plan, the checks (each family a
-//! `gather` that does I/O and a pure `assess`), the runner, and the loopback
-//! lab that `preflight demo` and the tests run against.
+//! `gather` that does I/O and a pure `assess`) and the runner. The loopback
+//! lab that `preflight demo` and the tests run against is the `lab` crate,
+//! which depends on this one.
 #![forbid(unsafe_code)]
 
 pub mod check;
@@ -8,7 +9,6 @@ pub mod checks;
 pub mod duration;
 pub mod endpoint;
 pub mod http;
-pub mod lab;
 pub mod location;
 pub mod octopus_inventory;
 pub mod plan;

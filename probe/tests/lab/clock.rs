@@ -3,10 +3,10 @@
 
 use std::time::{Duration, Instant};
 
+use lab::octopus::{OctopusApi, OctopusApiOptions};
+use lab::tcp::SilentPort;
 use probe::Context;
 use probe::checks::clock::{ClockSpec, assess, gather};
-use probe::lab::octopus::{OctopusApi, OctopusApiOptions};
-use probe::lab::tcp::SilentPort;
 use report::Status;
 
 async fn portal(clock_offset_s: i64) -> (OctopusApi, ClockSpec) {

@@ -4,9 +4,9 @@ use std::time::{Duration, Instant};
 
 use report::Status;
 
+use lab::dns::{DnsServer, LabZone, SilentDns};
 use probe::check::Context;
 use probe::checks::dns::*;
-use probe::lab::dns::{DnsServer, LabZone, SilentDns};
 use probe::resolve::ResolverSpec;
 
 const PUBLIC: &str = "1.1.1.1"; // answered by the lab only; nothing ever connects to it

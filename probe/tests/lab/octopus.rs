@@ -4,13 +4,13 @@ use std::time::Duration;
 
 use report::Status;
 
+use lab::octopus::{OctopusApi, OctopusApiOptions};
+use lab::tls::TlsServer;
 use probe::Context;
 use probe::checks::octopus::*;
 use probe::checks::octopus::{OctopusVersion, assess_api, assess_thumbprint};
 use probe::checks::tls::{Expected, TlsSpec};
 use probe::endpoint::Endpoint;
-use probe::lab::octopus::{OctopusApi, OctopusApiOptions};
-use probe::lab::tls::TlsServer;
 
 fn ctx() -> Context {
     Context::new(Duration::from_secs(2), "the test")
@@ -83,7 +83,7 @@ async fn without_the_ca_file_the_portal_is_untrusted() {
 #[tokio::test]
 async fn a_web_server_without_version_is_not_octopus() {
     let web = TlsServer::web(
-        probe::lab::certs::halibut("127.0.0.1", 30).unwrap(),
+        lab::certs::halibut("127.0.0.1", 30).unwrap(),
         "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 12\r\nConnection: close\r\n\r\n<html></html>",
     )
     .await
@@ -131,7 +131,7 @@ async fn the_api_certificate_is_compared_with_the_polling_port() {
     );
 
     // A middlebox on the polling port presents another certificate.
-    let middlebox = TlsServer::intercepting(probe::lab::tls::Welcome::Server)
+    let middlebox = TlsServer::intercepting(lab::tls::Welcome::Server)
         .await
         .unwrap();
     let spec = ThumbprintSpec {

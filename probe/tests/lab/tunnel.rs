@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
+use lab::proxy::{HttpProxy, ProxyOptions};
 use probe::Endpoint;
-use probe::lab::proxy::{HttpProxy, ProxyOptions};
 use probe::resolve::Resolvers;
 use probe::tunnel::{ProxyRoute, open};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

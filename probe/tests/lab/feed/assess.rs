@@ -4,8 +4,8 @@
 use report::Status;
 
 use super::protocol::{ex, spec};
+use lab::feeds;
 use probe::checks::feed::*;
-use probe::lab::feeds;
 
 fn path(via: PathVia, answer: Result<Exchange, TransportError>) -> PathEvidence {
     PathEvidence {

@@ -8,10 +8,10 @@ use std::time::Duration;
 use report::Status;
 
 use super::protocol::spec;
+use lab::certs::LabCa;
+use lab::feeds::{FeedLab, LAB_USER, paths};
 use probe::Context;
 use probe::checks::feed::*;
-use probe::lab::certs::LabCa;
-use probe::lab::feeds::{FeedLab, LAB_USER, paths};
 
 fn ctx() -> Context {
     Context::new(Duration::from_secs(2), "test")
@@ -45,7 +45,7 @@ async fn every_feed_kind_against_the_loopback_lab_over_tls() {
     let cert = ca.issue("127.0.0.1", &["127.0.0.1", "localhost"]).unwrap();
     let lab = FeedLab::start(
         "127.0.0.1:0".parse().unwrap(),
-        Some(probe::lab::feeds::server_tls(&cert).unwrap()),
+        Some(lab::feeds::server_tls(&cert).unwrap()),
         PASSWORD,
     )
     .await
@@ -154,7 +154,7 @@ async fn via_proxy_without_a_proxy_is_an_error_and_a_refused_port_fails() {
     assert_eq!(o.status, Status::Error, "{}", o.reason);
     assert!(o.reason.contains("no proxy for http URLs"), "{}", o.reason);
 
-    let closed = probe::lab::tcp::closed_port().unwrap();
+    let closed = lab::tcp::closed_port().unwrap();
     let s = spec(FeedKind::Helm, &format!("http://{closed}/"), Via::Direct);
     let o = assess(&gather_with_env(&ctx(), &s, &|_| None).await, &s, "test");
     assert_eq!(o.status, Status::Fail);
@@ -191,7 +191,7 @@ fn tempfile_dir(name: &str) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn feed_names_resolve_with_the_runs_resolvers_and_cloud_reach_is_judged() {
-    use probe::lab::dns::{DnsServer, LabZone};
+    use lab::dns::{DnsServer, LabZone};
     use probe::resolve::ResolverSpec;
     let zone = LabZone::new("example.com").a("feeds.example.com", std::net::Ipv4Addr::LOCALHOST);
     let dns = DnsServer::start(&zone).await.unwrap();
@@ -228,7 +228,7 @@ async fn feed_names_resolve_with_the_runs_resolvers_and_cloud_reach_is_judged() 
 
 #[tokio::test]
 async fn hostile_endpoints_fail_in_bounded_time() {
-    use probe::lab::misbehaving::{Behaviour, Misbehaving};
+    use lab::misbehaving::{Behaviour, Misbehaving};
     let ctx = Context::new(Duration::from_millis(500), "test");
     for (behaviour, stage) in [
         (Behaviour::NeverSpeaks, "timeout"),

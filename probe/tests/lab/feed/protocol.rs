@@ -2,10 +2,10 @@
 //! lab's feed documents) and how everything else fails. (assess.rs judges
 //! paths, gather.rs runs `gather` against the loopback feed lab.)
 
+use lab::feeds;
 use probe::checks::feed::docker::{parse_challenge, token_from_json};
 use probe::checks::feed::protocol::judge;
 use probe::checks::feed::*;
-use probe::lab::feeds;
 
 pub(super) fn ex(status: u16, content_type: &str, body: &str) -> Exchange {
     Exchange {

@@ -7,12 +7,12 @@ use std::time::Duration;
 
 use report::Status;
 
+use lab::certs::LabCa;
+use lab::feeds::{FeedLab, paths};
+use lab::proxy::{HttpProxy, ProxyOptions, Refuse};
 use probe::Context;
 use probe::check::Outcome;
 use probe::checks::feed::*;
-use probe::lab::certs::LabCa;
-use probe::lab::feeds::{FeedLab, paths};
-use probe::lab::proxy::{HttpProxy, ProxyOptions, Refuse};
 use probe::proxy::{ProxyConfig, ProxySource};
 
 const PROXY_PASSWORD: &str = "pr0xy-Secret-91d2";
@@ -72,7 +72,7 @@ async fn https_feed_through_connect_and_plain_http_through_absolute_form() {
     let cert = ca.issue("127.0.0.1", &["127.0.0.1"]).unwrap();
     let tls = FeedLab::start(
         "127.0.0.1:0".parse().unwrap(),
-        Some(probe::lab::feeds::server_tls(&cert).unwrap()),
+        Some(lab::feeds::server_tls(&cert).unwrap()),
         "pw",
     )
     .await
@@ -186,7 +186,7 @@ async fn a_refused_connect_tunnel_is_named_as_such() {
     let cert = ca.issue("127.0.0.1", &["127.0.0.1"]).unwrap();
     let tls = FeedLab::start(
         "127.0.0.1:0".parse().unwrap(),
-        Some(probe::lab::feeds::server_tls(&cert).unwrap()),
+        Some(lab::feeds::server_tls(&cert).unwrap()),
         "pw",
     )
     .await

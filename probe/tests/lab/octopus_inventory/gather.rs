@@ -8,10 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::{fixture_inventory, fixtures};
-use probe::lab::certs::LabCa;
-use probe::lab::feeds::server_tls;
-use probe::lab::misbehaving::{Behaviour, Misbehaving};
-use probe::lab::octopus_api::{FakeOctopus, FakeOctopusOptions, Fault};
+use lab::certs::LabCa;
+use lab::feeds::server_tls;
+use lab::misbehaving::{Behaviour, Misbehaving};
+use lab::octopus_api::{FakeOctopus, FakeOctopusOptions, Fault};
 use probe::octopus_inventory::{ClientOptions, GatherOptions, InventoryError, gather};
 
 const KEY: &str = "API-LABKEY0123456789ABCDEFGHIJ";
@@ -269,7 +269,7 @@ async fn an_untrusted_certificate_and_a_silent_server_fail_clearly() {
     assert!(e.to_lowercase().contains("certificate"), "{e}");
 
     // Never accepts (a DROP rule), and accepts but never answers.
-    let dropped = probe::lab::tcp::SilentPort::start().await.unwrap();
+    let dropped = lab::tcp::SilentPort::start().await.unwrap();
     let mute = Misbehaving::start(Behaviour::NeverSpeaks).await.unwrap();
     for (addr, expected) in [
         (dropped.addr, "no answer within 300ms"),

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use probe::lab::octopus_api::route_of;
+use lab::octopus_api::route_of;
 use probe::octopus_inventory::api::{Page, Root, ServerCertificate, Space};
 use probe::octopus_inventory::{Inventory, SpaceInventory};
 

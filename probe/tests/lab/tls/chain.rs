@@ -3,8 +3,8 @@
 
 use std::time::SystemTime;
 
+use lab::certs;
 use probe::checks::tls::chain::{days_left, parse};
-use probe::lab::certs;
 
 #[test]
 fn halibut_certificate_details() {

@@ -4,14 +4,14 @@ use std::time::{Duration, Instant};
 
 use report::Status;
 
+use lab::certs;
+use lab::misbehaving::{Behaviour, Misbehaving};
+use lab::proxy::{HttpProxy, ProxyOptions, Refuse};
+use lab::tls::{ServerOptions, TlsServer, Versions, Welcome, welcome_page};
 use probe::Context;
 use probe::checks::tls::*;
 use probe::checks::tls::{Expected, HalibutRole, assess};
 use probe::endpoint::Endpoint;
-use probe::lab::certs;
-use probe::lab::misbehaving::{Behaviour, Misbehaving};
-use probe::lab::proxy::{HttpProxy, ProxyOptions, Refuse};
-use probe::lab::tls::{ServerOptions, TlsServer, Versions, Welcome, welcome_page};
 use probe::tunnel::{ProxyAuth, ProxyRoute};
 
 const TIMEOUT: Duration = Duration::from_millis(1500);
@@ -154,7 +154,7 @@ async fn garbage_plain_http_and_old_tls_are_told_apart() {
 
 #[tokio::test]
 async fn a_closed_port_is_refused() {
-    let port = probe::lab::tcp::closed_port().unwrap();
+    let port = lab::tcp::closed_port().unwrap();
     let ev = gather(&ctx(), &spec_for(port, Expected::Server)).await;
     let f = ev.error.unwrap();
     assert_eq!((f.stage, f.kind), (Stage::Connect, FailureKind::Refused));
@@ -219,12 +219,12 @@ async fn a_refusing_proxy_is_distinct_from_a_server_that_does_not_answer() {
     assert!(ev.proxy_status.unwrap().contains("403"));
 
     let open = HttpProxy::open().await.unwrap();
-    let closed = probe::lab::tcp::closed_port().unwrap();
+    let closed = lab::tcp::closed_port().unwrap();
     let route = ProxyRoute::parse(&open.url()).unwrap();
     let ev = gather(&ctx(), &via(route, closed)).await;
     assert_eq!(ev.error.unwrap().kind, FailureKind::ProxyTargetUnreachable);
 
-    let no_proxy = probe::lab::tcp::closed_port().unwrap();
+    let no_proxy = lab::tcp::closed_port().unwrap();
     let route = ProxyRoute::parse(&format!("http://{no_proxy}")).unwrap();
     let ev = gather(&ctx(), &via(route, server.addr)).await;
     assert_eq!(ev.error.unwrap().kind, FailureKind::ProxyUnreachable);

@@ -1,8 +1,8 @@
 //! The lab's welcome pages are what `halibut::identify` recognises.
 
+use lab::tls::{Welcome, welcome_page};
 use probe::checks::tls::HalibutRole;
 use probe::checks::tls::halibut::{first_line, identify};
-use probe::lab::tls::{Welcome, welcome_page};
 
 #[test]
 fn welcome_pages_identify_server_and_tentacle() {

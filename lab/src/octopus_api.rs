@@ -17,7 +17,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::web::{HttpServer, Request, Response, Seen};
+use crate::web::{HttpServer, Request, Response, Seen};
 
 /// How one route misbehaves.
 #[derive(Debug, Clone, PartialEq, Eq)]

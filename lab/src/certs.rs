@@ -16,7 +16,7 @@ use rcgen::{
 use rustls::pki_types::{CertificateDer, PrivatePkcs8KeyDer};
 use time::{Duration, OffsetDateTime};
 
-use crate::thumbprint::Thumbprint;
+use probe::thumbprint::Thumbprint;
 
 /// The common name Octopus Server gives its Halibut certificate.
 pub const SERVER_CN: &str = "Octopus Portal";
@@ -27,8 +27,8 @@ pub const INSPECTION_CA_CN: &str = "Contoso TLS Inspection CA";
 /// The lab's web root CA (signs the fake Octopus API's certificate).
 pub const LAB_ROOT_CA_CN: &str = "preflight lab root CA";
 
-const LAB_RSA_KEY: &str = include_str!("../../../fixtures/tls/lab-rsa2048.key");
-const SHA1_TENTACLE: &str = include_str!("../../../fixtures/tls/sha1-tentacle.pem");
+const LAB_RSA_KEY: &str = include_str!("../../fixtures/tls/lab-rsa2048.key");
+const SHA1_TENTACLE: &str = include_str!("../../fixtures/tls/sha1-tentacle.pem");
 
 /// A certificate chain (leaf first) and the leaf's private key.
 #[derive(Debug)]

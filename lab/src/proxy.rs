@@ -19,7 +19,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
-use super::http::{Head, HeadError, read_head, respond};
+use crate::http::{Head, HeadError, read_head, respond};
 
 /// How long a client has to send its request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
@@ -208,7 +208,7 @@ async fn handle(
 /// Host, port and (for plain HTTP) the origin-form path the request is for.
 fn destination(head: &Head) -> Option<(String, u16, String)> {
     if head.method.eq_ignore_ascii_case("CONNECT") {
-        let ep: crate::Endpoint = head.target.parse().ok()?;
+        let ep: probe::Endpoint = head.target.parse().ok()?;
         return Some((ep.host, ep.port, String::new()));
     }
     let url = url::Url::parse(&head.target).ok()?;

@@ -8,7 +8,7 @@
 use std::io::{BufRead, Write};
 use std::time::Duration;
 
-use probe::lab::tls::{TlsServer, Welcome};
+use lab::tls::{TlsServer, Welcome};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let count: usize = std::env::args()
@@ -20,7 +20,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .worker_threads(1)
         .enable_all()
         .build()?;
-    let identity = probe::lab::certs::octopus_tentacle()?;
+    let identity = lab::certs::octopus_tentacle()?;
     let servers = runtime.block_on(async {
         let mut servers = Vec::with_capacity(count);
         for _ in 0..count {

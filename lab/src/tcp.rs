@@ -89,7 +89,7 @@ impl SilentPort {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::tcp::{PortState, connect};
+    use probe::checks::tcp::{PortState, connect};
 
     #[tokio::test]
     async fn lab_ports_classify_as_intended() {

@@ -8,10 +8,11 @@
 use std::io;
 use std::sync::Arc;
 
-use super::certs::{LAB_ROOT_CA_CN, LabCa};
-use super::http::{Head, response};
-use super::tls::{Close, ServerOptions, TlsServer};
-use crate::thumbprint::Thumbprint;
+use probe::thumbprint::Thumbprint;
+
+use crate::certs::{LAB_ROOT_CA_CN, LabCa};
+use crate::http::{Head, response};
+use crate::tls::{Close, ServerOptions, TlsServer};
 
 /// What the fake server reports.
 #[derive(Debug, Clone)]

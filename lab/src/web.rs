@@ -165,9 +165,9 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
 
 /// Reads one request head; `None` for a connection that sent no valid one.
 async fn read_head<S: AsyncRead + Unpin>(stream: &mut S) -> io::Result<Option<Request>> {
-    let head = match super::http::read_head(stream).await {
+    let head = match crate::http::read_head(stream).await {
         Ok(head) => head,
-        Err(super::http::HeadError::Io(e)) => return Err(e),
+        Err(crate::http::HeadError::Io(e)) => return Err(e),
         Err(_) => return Ok(None),
     };
     // Absolute-form targets (a proxy forwarding plain HTTP) keep only their path.

@@ -20,8 +20,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
-use super::certs::{self, LabIdentity};
-use super::http::{Head, read_head};
+use crate::certs::{self, LabIdentity};
+use crate::http::{Head, read_head};
 
 /// How long a client has to finish the handshake, and then to send its request.
 const STEP_TIMEOUT: Duration = Duration::from_secs(5);

@@ -1,7 +1,7 @@
 use tokio::io::AsyncReadExt;
 
 use super::*;
-use crate::lab::http::MAX_HEAD;
+use crate::http::MAX_HEAD;
 
 /// A loopback server that answers each connection with `reply` after reading
 /// what the client sent (up to a blank line or close), and keeps that request.
@@ -146,7 +146,7 @@ async fn refusals_and_unreachable_targets_have_distinct_statuses() {
         "a refused request reached the target"
     );
 
-    let closed = crate::lab::tcp::closed_port().unwrap();
+    let closed = crate::tcp::closed_port().unwrap();
     let c = exchange(
         listed.addr,
         format!("CONNECT {closed} HTTP/1.1\r\n\r\n").as_bytes(),

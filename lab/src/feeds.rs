@@ -12,8 +12,8 @@ use std::sync::Arc;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-use super::certs::LabIdentity;
-use super::web::{HttpServer, Request, Response};
+use crate::certs::LabIdentity;
+use crate::web::{HttpServer, Request, Response};
 
 /// Paths the lab serves, for tests and the demo.
 pub mod paths {
@@ -250,7 +250,7 @@ fn route(req: &Request, secrets: &Secrets) -> Response {
         SSO_FEED => Response::redirect(302, "/login?return=%2Fsso%2Fv3%2Findex.json"),
         "/login" => Response::new(200, "text/html", LOGIN_PAGE),
         LOOP => Response::redirect(302, LOOP),
-        HUGE => Response::new(200, json, vec![b' '; crate::checks::feed::BODY_CAP + 4096]),
+        HUGE => Response::new(200, json, vec![b' '; probe::checks::feed::BODY_CAP + 4096]),
         _ => Response::new(
             404,
             "text/html",
