@@ -4,6 +4,8 @@
 //! `text`, `endpoint`, `thumbprint`, `duration`, `location`, `ports` →
 //! `net` → `contract` → `checks::<family>` → `check` (the list of
 //! families) → `plan`, `runner`, `tentacle`, `octopus_inventory`.
+//! The loopback lab that `preflight demo` and the tests run against is the
+//! `lab` crate, which depends on this one.
 #![forbid(unsafe_code)]
 
 pub mod check;
@@ -11,7 +13,6 @@ pub mod checks;
 pub mod contract;
 pub mod duration;
 pub mod endpoint;
-pub mod lab;
 pub mod location;
 pub mod net;
 pub mod octopus_inventory;

@@ -22,14 +22,14 @@ use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
+use lab::certs::{self, LabCa};
+use lab::dns::{DnsServer, LabZone, PUBLIC_STAND_IN};
+use lab::feeds::{FeedLab, paths};
+use lab::octopus::{OctopusApi, OctopusApiOptions};
+use lab::proxy::{HttpProxy, ProxyOptions, Refuse};
+use lab::tcp::{SilentPort, closed_port};
+use lab::tls::{TlsServer, Welcome};
 use probe::Plan;
-use probe::lab::certs::{self, LabCa};
-use probe::lab::dns::{DnsServer, LabZone, PUBLIC_STAND_IN};
-use probe::lab::feeds::{FeedLab, paths};
-use probe::lab::octopus::{OctopusApi, OctopusApiOptions};
-use probe::lab::proxy::{HttpProxy, ProxyOptions, Refuse};
-use probe::lab::tcp::{SilentPort, closed_port};
-use probe::lab::tls::{TlsServer, Welcome};
 use report::Verdict;
 
 use crate::cli::DemoArgs;
@@ -94,7 +94,7 @@ impl Lab {
         let leaf = ca
             .issue("feeds.example.com", &["feeds.example.com", "127.0.0.1"])
             .context("cannot make the feeds' certificate")?;
-        let tls = probe::lab::feeds::server_tls(&leaf)?;
+        let tls = lab::feeds::server_tls(&leaf)?;
         let feeds = FeedLab::start("127.0.0.1:0".parse()?, Some(tls), "demo-unused")
             .await
             .context("cannot start the lab's feeds")?;

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use probe::lab::dns::{DnsServer, LabZone, PUBLIC_STAND_IN, SilentDns};
+use lab::dns::{DnsServer, LabZone, PUBLIC_STAND_IN, SilentDns};
 
 use crate::support::{run, stderr, stdout};
 
@@ -185,9 +185,7 @@ fn a_polling_name_that_differs_between_resolvers_warns_with_both_answers() {
         ))))
         .unwrap();
     // The polling port answers as Halibut (dc.east.tls.new-server-polling).
-    let listener = rt
-        .block_on(probe::lab::tls::TlsServer::octopus_server())
-        .unwrap();
+    let listener = rt.block_on(lab::tls::TlsServer::octopus_server()).unwrap();
     let port = listener.addr.port();
     let plan = format!(
         "version = 1\n[new_server]\npolling = \"polling.example.com:{port}\"\n\

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use probe::lab::certs::LabCa;
-use probe::lab::feeds::{FeedLab, LAB_USER, paths};
+use lab::certs::LabCa;
+use lab::feeds::{FeedLab, LAB_USER, paths};
 
 use crate::support::{preflight, stderr, stdout};
 
@@ -40,7 +40,7 @@ impl Lab {
         let feeds = runtime
             .block_on(FeedLab::start(
                 "127.0.0.1:0".parse().unwrap(),
-                Some(probe::lab::feeds::server_tls(&cert).unwrap()),
+                Some(lab::feeds::server_tls(&cert).unwrap()),
                 SECRET,
             ))
             .unwrap();
@@ -367,7 +367,7 @@ severity = "warning"
 
 #[test]
 fn check_feed_through_a_proxy_names_it_and_keeps_its_password_out() {
-    use probe::lab::proxy::{HttpProxy, ProxyOptions};
+    use lab::proxy::{HttpProxy, ProxyOptions};
     let lab = Lab::start("proxy");
     const PROXY_SECRET: &str = "Px-7Zq8-proxy-secret";
     let proxy = lab

@@ -29,8 +29,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use probe::lab::certs::LabCa;
-use probe::lab::feeds::{self, FEED_FILES};
+use lab::certs::LabCa;
+use lab::feeds::{self, FEED_FILES};
 
 use crate::support::{enter_netns, json, nft, preflight};
 

@@ -7,12 +7,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use probe::lab::certs::LabCa;
-use probe::lab::feeds::{FeedLab, LAB_USER, server_tls};
-use probe::lab::octopus_api::{FakeOctopus, FakeOctopusOptions, Fault};
-use probe::lab::tcp::OpenPort;
-use probe::lab::tls::TlsServer;
-use probe::lab::web::{HttpServer, Response};
+use lab::certs::LabCa;
+use lab::feeds::{FeedLab, LAB_USER, server_tls};
+use lab::octopus_api::{FakeOctopus, FakeOctopusOptions, Fault};
+use lab::tcp::OpenPort;
+use lab::tls::TlsServer;
+use lab::web::{HttpServer, Response};
 
 use crate::support::{LabRuntime, json, run_with_env, stderr, stdout};
 

@@ -1,7 +1,7 @@
 //! `preflight check octopus` against the lab's fake Octopus portal.
 
-use probe::lab::octopus::{OctopusApi, OctopusApiOptions};
-use probe::lab::tls::TlsServer;
+use lab::octopus::{OctopusApi, OctopusApiOptions};
+use lab::tls::TlsServer;
 
 use crate::support::{LabRuntime, json, run, run_with_env, stdout};
 

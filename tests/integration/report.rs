@@ -405,8 +405,8 @@ fn merge_and_diff_name_a_corrupt_report_by_line_and_column() {
 #[test]
 fn proxy_passwords_of_a_tls_check_reach_no_output() {
     use crate::support::{LabRuntime, run_with_env};
-    use probe::lab::proxy::{HttpProxy, ProxyOptions};
-    use probe::lab::tls::TlsServer;
+    use lab::proxy::{HttpProxy, ProxyOptions};
+    use lab::tls::TlsServer;
 
     const PASSWORD: &str = "Sup3r-s3cret-9Q";
     let dir = temp_dir("tls-secrets");

@@ -107,7 +107,7 @@ pub fn nft(rules: &str) {
     assert!(out.status.success(), "nft failed: {}", stderr(&out));
 }
 
-/// A tokio runtime that keeps lab servers (from `probe::lab`) serving in the
+/// A tokio runtime that keeps lab servers (from the `lab` crate) serving in the
 /// background while a test runs the binary against them.
 pub struct LabRuntime {
     rt: tokio::runtime::Runtime,

@@ -173,7 +173,7 @@ fn result<'a>(report: &'a serde_json::Value, id_suffix: &str) -> &'a serde_json:
 fn run_discover_checks_the_polling_server_presents_the_trusted_thumbprint() {
     // A Halibut-like polling endpoint on loopback (self-signed "Octopus Portal", the welcome page).
     let lab = crate::support::LabRuntime::new();
-    let server = lab.start(probe::lab::tls::TlsServer::octopus_server());
+    let server = lab.start(lab::tls::TlsServer::octopus_server());
     let real = server.identity.thumbprint().to_string();
     let port = server.addr.port();
     let address = format!("https://127.0.0.1:{port}");
@@ -231,8 +231,8 @@ fn run_discover_warns_with_the_command_when_a_tentacle_does_not_trust_the_new_se
     // polling port answers as Halibut with its own thumbprint
     // (dc.east.tls.new-server-polling), which the Tentacle does not trust yet.
     let lab = crate::support::LabRuntime::new();
-    let old = lab.start(probe::lab::tls::TlsServer::octopus_server());
-    let listener = lab.start(probe::lab::tls::TlsServer::octopus_server());
+    let old = lab.start(lab::tls::TlsServer::octopus_server());
+    let listener = lab.start(lab::tls::TlsServer::octopus_server());
     let new = listener.identity.thumbprint().to_string();
     let old_thumbprint = old.identity.thumbprint().to_string();
     assert_ne!(new, old_thumbprint);

@@ -1,11 +1,11 @@
-//! `preflight check tls` against loopback TLS endpoints from `probe::lab`.
+//! `preflight check tls` against loopback TLS endpoints from the `lab` crate.
 
 use std::time::{Duration, Instant};
 
-use probe::lab::certs;
-use probe::lab::misbehaving::{Behaviour, Misbehaving};
-use probe::lab::proxy::{HttpProxy, ProxyOptions};
-use probe::lab::tls::{TlsServer, Welcome};
+use lab::certs;
+use lab::misbehaving::{Behaviour, Misbehaving};
+use lab::proxy::{HttpProxy, ProxyOptions};
+use lab::tls::{TlsServer, Welcome};
 
 use crate::support::{LabRuntime, json, run, run_with_env, stdout};
 

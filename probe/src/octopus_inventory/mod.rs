@@ -11,9 +11,6 @@ pub mod group;
 pub mod layout;
 pub mod render;
 
-#[cfg(test)]
-mod tests;
-
 use std::fmt;
 
 pub use fetch::ClientOptions;

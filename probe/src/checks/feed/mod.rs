@@ -375,13 +375,3 @@ pub struct LoginRoundTrip {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
-
-#[cfg(test)]
-mod assess_tests;
-#[cfg(test)]
-mod lab_tests;
-#[cfg(test)]
-mod tests;
-
-#[cfg(test)]
-mod proxy_tests;

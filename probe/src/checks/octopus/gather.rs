@@ -206,6 +206,3 @@ fn classify(e: &reqwest::Error) -> RequestError {
 fn start_of(body: &[u8]) -> String {
     crate::text::printable(body, 120)
 }
-
-#[cfg(test)]
-mod tests;

@@ -445,6 +445,3 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
         Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }
-
-#[cfg(test)]
-mod tests;

@@ -1,5 +1,4 @@
-//! The assessment without a network (`assess`), then gather + assess
-//! against the loopback lab (`lab`).
+//! The assessment without a network (`assess`); gather + assess against
+//! the loopback lab live in `probe/tests/lab/dns.rs`.
 
 mod assess;
-mod lab;

@@ -1,0 +1,188 @@
+//! A fake Octopus REST API for `plan from-octopus`: it serves the JSON
+//! documents of a fixture directory (`fixtures/octopus-api/`) the way a
+//! server pages them, requires `X-Octopus-ApiKey` everywhere but `/api`
+//! (401 otherwise, as Octopus answers), and can be told to misbehave on one
+//! route (an error status, a malformed page, paging that never ends).
+//!
+//! Routes map to files: `GET /api` is `api.json`, `GET /api/Spaces-1/machines`
+//! is `api/Spaces-1/machines.json`, and `?skip=2` (any `skip` above 0) is
+//! `api/Spaces-1/machines.skip-2.json`, so each file is one recorded page
+//! whose `Links["Page.Next"]` names the next. Replacements (fixture text →
+//! what a test serves instead) point the recorded addresses and
+//! thumbprints at lab servers.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::web::{HttpServer, Request, Response, Seen};
+
+/// How one route misbehaves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// This status with an Octopus error body; `{key}` in the message becomes
+    /// the API key the client sent (a server that echoes it).
+    Status(u16, String),
+    /// This fixture file (relative to the fixture directory) instead of the route's.
+    Fixture(String),
+    /// This body, as it is.
+    Body(String),
+    /// A page of one item whose `Page.Next` always names one more.
+    EndlessPaging,
+}
+
+/// What the fake serves.
+#[derive(Debug, Clone)]
+pub struct FakeOctopusOptions {
+    /// The fixture directory (`fixtures/octopus-api`).
+    pub fixtures: PathBuf,
+    /// The API key it accepts.
+    pub api_key: String,
+    /// Text replaced in every body served: `(in the fixture, served instead)`.
+    pub replacements: Vec<(String, String)>,
+    /// Routes (`api/Spaces-1/machines.skip-2`) that misbehave.
+    pub faults: HashMap<String, Fault>,
+}
+
+/// A running fake; stops when dropped.
+pub struct FakeOctopus {
+    pub server: HttpServer,
+    /// `https://127.0.0.1:PORT` (or `http://`).
+    pub url: String,
+}
+
+impl FakeOctopus {
+    /// Serves on `bind` (loopback, port 0 for any), over TLS when `tls` is given.
+    pub async fn start(
+        bind: SocketAddr,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        options: FakeOctopusOptions,
+    ) -> io::Result<FakeOctopus> {
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let options = Arc::new(options);
+        let server = HttpServer::start(bind, tls, move |req| answer(req, &options)).await?;
+        let url = format!("{scheme}://{}", server.addr);
+        Ok(FakeOctopus { server, url })
+    }
+
+    /// The requests served so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.server.seen()
+    }
+}
+
+const JSON: &str = "application/json; charset=utf-8";
+
+fn error(status: u16, message: &str) -> Response {
+    let body = serde_json::json!({ "ErrorMessage": message, "Errors": [message] });
+    Response::new(status, JSON, body.to_string())
+}
+
+/// The route of a request: its path without `/` at either end, `.skip-N` for a later page.
+pub fn route_of(target: &str) -> Option<String> {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let path = path.trim_matches('/');
+    let safe = |s: &str| {
+        !s.is_empty()
+            && s != "."
+            && s != ".."
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    };
+    if !path.split('/').all(safe) {
+        return None;
+    }
+    let skip = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("skip="))
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or(0);
+    Some(if skip > 0 {
+        format!("{path}.skip-{skip}")
+    } else {
+        path.to_string()
+    })
+}
+
+fn answer(req: &Request, options: &FakeOctopusOptions) -> Response {
+    let Some(route) = route_of(&req.path) else {
+        return error(404, "The resource you requested was not found.");
+    };
+    let key = req.header("x-octopus-apikey").unwrap_or_default();
+    if route != "api" && key != options.api_key {
+        return error(
+            401,
+            "You must be logged in to perform this action. Please provide a valid API key or log in again.",
+        );
+    }
+    // Endless paging applies to every page of its route.
+    let base = route.split(".skip-").next().unwrap_or_default();
+    let fault = options.faults.get(&route).or_else(|| {
+        options
+            .faults
+            .get(base)
+            .filter(|f| **f == Fault::EndlessPaging)
+    });
+    let file = match fault {
+        Some(Fault::Status(status, message)) => {
+            return error(*status, &message.replace("{key}", key));
+        }
+        Some(Fault::EndlessPaging) => return endless(&req.path),
+        Some(Fault::Body(body)) => return Response::new(200, JSON, body.clone()),
+        Some(Fault::Fixture(name)) => options.fixtures.join(name),
+        None => options.fixtures.join(format!("{route}.json")),
+    };
+    match std::fs::read_to_string(&file) {
+        Ok(mut body) => {
+            for (from, to) in &options.replacements {
+                body = body.replace(from, to);
+            }
+            Response::new(200, JSON, body)
+        }
+        Err(_) => error(404, "The resource you requested was not found."),
+    }
+}
+
+fn endless(target: &str) -> Response {
+    let path = target.split('?').next().unwrap_or_default();
+    let skip = route_of(target)
+        .and_then(|r| {
+            r.rsplit_once(".skip-")
+                .and_then(|(_, n)| n.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    let body = serde_json::json!({
+        "ItemType": "Environment",
+        "TotalResults": skip + 2,
+        "ItemsPerPage": 1,
+        "Items": [{ "Id": format!("Environments-{}", skip + 1), "Name": format!("Endless {}", skip + 1) }],
+        "Links": {
+            "Self": format!("{path}?skip={skip}&take=1"),
+            "Page.Next": format!("{path}?skip={}&take=1", skip + 1)
+        }
+    });
+    Response::new(200, JSON, body.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::route_of;
+
+    #[test]
+    fn routes_name_fixture_files_and_refuse_escapes() {
+        assert_eq!(route_of("/api").as_deref(), Some("api"));
+        assert_eq!(
+            route_of("/api/Spaces-1/machines?skip=0&take=100").as_deref(),
+            Some("api/Spaces-1/machines")
+        );
+        assert_eq!(
+            route_of("/api/Spaces-1/machines?skip=2&take=2").as_deref(),
+            Some("api/Spaces-1/machines.skip-2")
+        );
+        assert_eq!(route_of("/api/../../etc/passwd"), None);
+        assert_eq!(route_of("/api/a%2Fb"), None);
+        assert_eq!(route_of("/"), None);
+    }
+}
