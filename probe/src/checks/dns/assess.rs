@@ -331,3 +331,6 @@ fn join_set(set: &BTreeSet<IpAddr>) -> String {
 fn normalize(name: &str) -> String {
     name.trim_end_matches('.').to_ascii_lowercase()
 }
+
+#[cfg(test)]
+mod tests;

@@ -5,6 +5,7 @@
 //! other names (an old server name repointed at the new server).
 
 mod assess;
+mod gather;
 pub mod scope;
 
 use std::collections::BTreeSet;
@@ -12,10 +13,10 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::contract::Context;
-use crate::net::resolve::{DnsOutcome, ResolverAnswer};
+use crate::net::resolve::ResolverAnswer;
 
 pub use assess::assess;
+pub use gather::gather;
 
 /// What a DNS check asks about and expects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,40 +91,3 @@ pub struct NameAnswers {
     pub name: String,
     pub answers: Vec<ResolverAnswer>,
 }
-
-/// Queries every resolver of the context (at once) for the name and for each `same_as` name.
-pub async fn gather(ctx: &Context, spec: &DnsSpec) -> DnsEvidence {
-    let own = ctx.resolvers.query_all(&spec.name);
-    let references = futures_util::future::join_all(
-        spec.expect
-            .same_as
-            .iter()
-            .map(|name| reference(ctx, name.clone())),
-    );
-    let (answers, same_as) = futures_util::future::join(own, references).await;
-    DnsEvidence {
-        name: spec.name.clone(),
-        answers,
-        same_as,
-    }
-}
-
-async fn reference(ctx: &Context, name: String) -> NameAnswers {
-    let answers = match name.parse::<IpAddr>() {
-        // An address written in the plan is its own answer, on every resolver.
-        Ok(ip) => vec![ResolverAnswer {
-            resolver: "literal".into(),
-            outcome: DnsOutcome::Answer,
-            addresses: vec![ip],
-            cname_chain: Vec::new(),
-            ttl_s: None,
-            elapsed_ms: 0,
-            detail: None,
-        }],
-        Err(_) => ctx.resolvers.query_all(&name).await,
-    };
-    NameAnswers { name, answers }
-}
-
-#[cfg(test)]
-mod tests;
