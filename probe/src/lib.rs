@@ -8,23 +8,26 @@
 //! `lab` crate, which depends on this one.
 #![forbid(unsafe_code)]
 
-pub mod check;
+mod check;
 pub mod checks;
-pub mod contract;
+mod contract;
 pub mod duration;
 pub mod endpoint;
-pub mod location;
+mod location;
 pub mod net;
 pub mod octopus_inventory;
 pub mod plan;
-pub mod ports;
+mod ports;
 pub mod runner;
 pub mod standin;
 pub mod tentacle;
-pub mod text;
+mod text;
 pub mod thumbprint;
 
 pub use check::{CheckSpec, PlannedCheck};
 pub use contract::{Budget, Context, Outcome, SpecError};
 pub use endpoint::Endpoint;
 pub use plan::{Plan, PlanError};
+
+#[cfg(test)]
+mod redaction_tests;

@@ -3,7 +3,7 @@
 //! (`http`), the one proxy model and its choice (`proxy`) and HTTP CONNECT
 //! tunnels (`tunnel`). It imports no check family; families import it.
 
-pub mod http;
+pub(crate) mod http;
 pub mod proxy;
 pub mod resolve;
 pub mod tcp;
