@@ -15,9 +15,9 @@ use crate::net::proxy::{ProxyAuth, ProxyConfig, ProxyRoute, ProxySource};
 /// An error at a span of the plan.
 pub type SpannedError = (Option<Range<usize>>, String);
 
-/// Checks what serde cannot: URLs, credential pairs, data center names.
+/// Checks what serde cannot in `[[feed]]`: URLs, credential pairs, data
+/// center names (`[proxy]` is read by `proxy_config`).
 pub fn validate(plan: &PlanSpec) -> Result<(), SpannedError> {
-    proxy_config(plan)?;
     let dc_names: Vec<&String> = plan.datacenters.iter().map(|d| d.name.get_ref()).collect();
     for feed in &plan.feeds {
         let name = feed.name.get_ref();
@@ -127,10 +127,8 @@ pub fn new_server_is_cloud(plan: &PlanSpec) -> bool {
 }
 
 /// The feed checks of one data center, in plan order.
-pub fn feed_checks(plan: &PlanSpec, dc: &str) -> Vec<PlannedCheck> {
+pub fn feed_checks(plan: &PlanSpec, dc: &str, proxy: Option<&ProxyConfig>) -> Vec<PlannedCheck> {
     let cloud = new_server_is_cloud(plan);
-    // Validated when the plan was read (`validate`).
-    let proxy = proxy_config(plan).ok().flatten();
     plan.feeds
         .iter()
         .filter(|f| {
@@ -140,7 +138,7 @@ pub fn feed_checks(plan: &PlanSpec, dc: &str) -> Vec<PlannedCheck> {
         })
         .filter_map(|f| {
             // Every feed passed `validate` when the plan was read.
-            let spec = feed_spec(f, proxy.clone(), cloud).ok()?;
+            let spec = feed_spec(f, proxy.cloned(), cloud).ok()?;
             let name = f.name.get_ref();
             let via = match f.via {
                 Via::Direct => "direct",

@@ -14,7 +14,7 @@ use crate::check::{CheckSpec, PlannedCheck};
 use crate::checks::octopus::{ApiSpec, EXPORT_IMPORT_MINIMUM, ThumbprintSpec};
 use crate::checks::tls::{Expected, TlsSpec};
 use crate::endpoint::Endpoint;
-use crate::net::proxy::{ProxyRoute, ProxySource};
+use crate::net::proxy::{ProxyConfig, ProxyRoute, ProxySource};
 use crate::tentacle::TentacleTarget;
 
 /// The new server's polling endpoint, as every data center's Tentacles will reach it.
@@ -27,16 +27,12 @@ pub fn polling_spec(server: &ServerSpec) -> Option<TlsSpec> {
 
 /// The proxy a data center's polling Tentacles go through (`polling_via =
 /// "proxy"`): the plan's `[proxy]`, credentials from its environment variables.
-pub fn polling_proxy(plan: &PlanSpec, dc: &DatacenterSpec) -> Option<ProxyRoute> {
+pub fn polling_proxy(proxy: Option<&ProxyConfig>, dc: &DatacenterSpec) -> Option<ProxyRoute> {
     let via = dc.polling_via.as_ref().map(|v| *v.get_ref());
     if via != Some(PollingVia::Proxy) {
         return None;
     }
-    // Validated when the plan was read: an unusable [proxy] never gets here.
-    super::feeds::proxy_config(plan)
-        .ok()
-        .flatten()
-        .map(|config| config.route)
+    proxy.map(|config| config.route.clone())
 }
 
 /// TLS + Halibut of the new server's polling endpoint (through the proxy when
@@ -45,11 +41,12 @@ pub fn server_identity_checks(
     plan: &PlanSpec,
     dc_spec: &DatacenterSpec,
     plan_dir: &Path,
+    proxy: Option<&ProxyConfig>,
 ) -> Vec<PlannedCheck> {
     let dc = dc_spec.name.get_ref().as_str();
     let mut out = Vec::new();
     if let Some(mut spec) = plan.new_server.as_ref().and_then(polling_spec) {
-        spec.proxy = polling_proxy(plan, dc_spec);
+        spec.proxy = polling_proxy(proxy, dc_spec);
         let via = match &spec.proxy {
             Some(route) => format!(" through the proxy {}", route.display()),
             None => String::new(),

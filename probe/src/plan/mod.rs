@@ -23,6 +23,7 @@ use report::{CheckId, Migration, Severity};
 use crate::check::{CheckSpec, PlannedCheck};
 use crate::checks::tcp::TcpSpec;
 use crate::endpoint::Endpoint;
+use crate::net::proxy::ProxyConfig;
 use crate::net::resolve::ResolverSpec;
 use spec::{Expect, PlanSpec, ServerSpec};
 
@@ -117,6 +118,8 @@ impl Plan {
         }
         dns::validate(&spec, &at)?;
 
+        // The plan's [proxy], read once: every path that uses it gets this one.
+        let proxy = feeds::proxy_config(&spec).map_err(|(span, message)| at(span, message))?;
         feeds::validate(&spec).map_err(|(span, message)| at(span, message))?;
         for dc in &spec.datacenters {
             if let Some(via) = &dc.polling_via
@@ -157,7 +160,7 @@ impl Plan {
             for t in &dc.tentacles {
                 tentacles::target_from_spec(t).map_err(|(span, m)| at(span, m))?;
             }
-            let planned = compile_datacenter(&spec, dc, &plan_dir);
+            let planned = compile_datacenter(&spec, dc, &plan_dir, proxy.as_ref());
             let mut seen = HashSet::new();
             for check in &planned {
                 if !seen.insert(check.id.clone()) {
@@ -320,19 +323,20 @@ fn compile_datacenter(
     plan: &PlanSpec,
     dc: &spec::DatacenterSpec,
     plan_dir: &Path,
+    proxy: Option<&ProxyConfig>,
 ) -> Vec<PlannedCheck> {
     let dc_name = dc.name.get_ref();
     let mut out = dns::compile(plan, dc);
     if let Some(server) = &plan.new_server {
         out.extend(server_checks(
             dc_name,
-            identity::polling_proxy(plan, dc).map(|r| r.endpoint),
+            identity::polling_proxy(proxy, dc).map(|r| r.endpoint),
             "new-server",
             "New Octopus Server",
             server,
         ));
     }
-    out.extend(identity::server_identity_checks(plan, dc, plan_dir));
+    out.extend(identity::server_identity_checks(plan, dc, plan_dir, proxy));
     out.extend(clock_check(plan, dc_name, plan_dir));
     for t in &dc.tcp {
         let name = t.name.clone().unwrap_or_else(|| t.target.to_string());
@@ -369,7 +373,7 @@ fn compile_datacenter(
             ));
         }
     }
-    out.extend(feeds::feed_checks(plan, dc_name));
+    out.extend(feeds::feed_checks(plan, dc_name, proxy));
     out
 }
 
