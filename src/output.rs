@@ -207,30 +207,15 @@ pub fn print_table(out: &mut impl Write, report: &Report) -> Result<()> {
     Ok(())
 }
 
-/// The files `--out DIR` writes, in the order they are renamed into place.
-pub const REPORT_FILES: [&str; 4] = [
-    "report.md",
-    "report.html",
-    "report.junit.xml",
-    "report.json",
-];
-
 /// Writes the report in every format into `dir` (created if missing).
 /// Everything is rendered, then written to temporary files, then renamed into
 /// place (`report.json` last): a full disk or any write error leaves the
 /// previous set of documents as it was.
 pub fn write_report_files(dir: &Path, report: &Report) -> Result<()> {
-    let mut md = Vec::new();
-    report::markdown::write_markdown(&mut md, report)?;
-    let mut html = Vec::new();
-    report::html::write_html(&mut html, report)?;
-    let mut junit = Vec::new();
-    report::junit::write_junit(&mut junit, report)?;
-    let mut json = Vec::new();
-    report.write_json(&mut json)?;
-    let files: Vec<(&str, &[u8])> = REPORT_FILES
-        .into_iter()
-        .zip([&md[..], &html[..], &junit[..], &json[..]])
+    let rendered = report::files::render_report_files(report)?;
+    let files: Vec<(&str, &[u8])> = rendered
+        .iter()
+        .map(|(name, bytes)| (*name, &bytes[..]))
         .collect();
     write_atomic_set(dir, &files)
 }

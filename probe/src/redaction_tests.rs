@@ -165,26 +165,14 @@ fn outcome(family: Family) -> Outcome {
 }
 
 fn render_all(report: &Report) -> Vec<(&'static str, String)> {
-    let mut md = Vec::new();
-    report::markdown::write_markdown(&mut md, report).unwrap();
-    let mut html = Vec::new();
-    report::html::write_html(&mut html, report).unwrap();
-    let mut junit = Vec::new();
-    report::junit::write_junit(&mut junit, report).unwrap();
-    let mut json = Vec::new();
-    report.write_json(&mut json).unwrap();
+    let mut documents = report::files::render_report_files(report).unwrap();
     let mut table = Vec::new();
     report::table::write_table(&mut table, &report.results, Default::default()).unwrap();
-    [
-        ("md", md),
-        ("html", html),
-        ("junit", junit),
-        ("json", json),
-        ("table", table),
-    ]
-    .into_iter()
-    .map(|(name, bytes)| (name, String::from_utf8(bytes).unwrap()))
-    .collect()
+    documents.push(("table", table));
+    documents
+        .into_iter()
+        .map(|(name, bytes)| (name, String::from_utf8(bytes).unwrap()))
+        .collect()
 }
 
 #[test]

@@ -8,6 +8,7 @@
 pub mod diff;
 pub mod document;
 pub mod evidence;
+pub mod files;
 pub mod html;
 pub mod integrity;
 pub mod junit;

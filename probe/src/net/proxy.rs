@@ -273,7 +273,7 @@ pub fn decide(
             .with_credentials_read(env)
             .map(ProxyDecision::Proxy);
     }
-    let Some(name) = env_proxy_var(url.scheme(), env) else {
+    let Some((name, value)) = env_proxy(url.scheme(), env) else {
         return Ok(ProxyDecision::Unconfigured);
     };
     for no_name in ["no_proxy", "NO_PROXY"] {
@@ -285,17 +285,22 @@ pub fn decide(
             });
         }
     }
-    let value = env(&name).unwrap_or_default();
     ProxyRoute::parse(&value, ProxySource::Environment(name)).map(ProxyDecision::Proxy)
 }
 
 /// The first proxy variable for `scheme` set in the environment, for a note
 /// like "HTTPS_PROXY is set but this path goes direct".
 pub fn env_proxy_var(scheme: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
-    env_names(scheme)
-        .iter()
-        .find(|n| env(n).is_some_and(|v| !v.trim().is_empty()))
-        .map(|n| n.to_string())
+    env_proxy(scheme, env).map(|(name, _)| name)
+}
+
+/// The first proxy variable for `scheme` that is set, and its value.
+fn env_proxy(scheme: &str, env: &dyn Fn(&str) -> Option<String>) -> Option<(String, String)> {
+    env_names(scheme).iter().find_map(|n| {
+        env(n)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (n.to_string(), v))
+    })
 }
 
 /// The URL with any `user:password@` replaced by `***@` (and a lone
