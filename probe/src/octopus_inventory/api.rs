@@ -21,27 +21,6 @@ pub struct Root {
     pub links: BTreeMap<String, serde_json::Value>,
 }
 
-/// One page of a collection (`Items`, `TotalResults`, `Links["Page.Next"]`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// How many items the whole collection holds (all pages).
-    pub total_results: Option<u64>,
-    #[serde(default)]
-    pub links: BTreeMap<String, serde_json::Value>,
-}
-
-impl<T> Page<T> {
-    /// The next page's link (`/api/Spaces-1/machines?skip=30&take=30`), when there is one.
-    pub fn next(&self) -> Option<&str> {
-        self.links
-            .get("Page.Next")
-            .and_then(|v| v.as_str())
-            .filter(|s| !s.is_empty())
-    }
-}
-
 /// A space (`/api/spaces`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]

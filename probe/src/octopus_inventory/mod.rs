@@ -1,57 +1,22 @@
 //! `preflight plan from-octopus`: read the inventory of the Octopus Server
-//! being migrated through its REST API (`gather`, I/O in `fetch`) and write
+//! being migrated through its REST API (`gather`, I/O through `octopus_api`) and write
 //! it as a plan (`render`, a pure function over the `Inventory`). Data
 //! centers come from `group`: deployment targets by environment or by a role
 //! prefix, workers by worker pool.
 
 pub mod api;
 pub mod feeds;
-pub mod fetch;
 pub mod group;
 pub mod layout;
 pub mod render;
 
-use std::fmt;
-
-pub use fetch::ClientOptions;
+pub use crate::octopus_api::{ApiError, ClientOptions};
 pub use group::GroupBy;
 pub use render::{RenderOptions, Rendered, render};
 
+use crate::octopus_api::ApiClient;
 use crate::thumbprint::Thumbprint;
 use api::{Environment, Feed, Machine, Root, ServerCertificate, Space, WorkerPool};
-use fetch::ApiClient;
-
-/// Why the inventory could not be read: where, and what was expected.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InventoryError {
-    /// The URL that failed; `None` for a problem before any request.
-    pub url: Option<String>,
-    pub message: String,
-}
-
-impl InventoryError {
-    fn at(url: &str, message: String) -> Self {
-        InventoryError {
-            url: Some(url.to_string()),
-            message,
-        }
-    }
-
-    fn setup(message: String) -> Self {
-        InventoryError { url: None, message }
-    }
-}
-
-impl fmt::Display for InventoryError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.url {
-            Some(url) => write!(f, "GET {url}: {}", self.message),
-            None => f.write_str(&self.message),
-        }
-    }
-}
-
-impl std::error::Error for InventoryError {}
 
 /// Everything read from the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +56,7 @@ pub struct GatherOptions {
 
 /// Reads `/api`, the server certificate, the spaces and each space's
 /// environments, worker pools, deployment targets, workers and feeds.
-pub async fn gather(options: &GatherOptions) -> Result<Inventory, InventoryError> {
+pub async fn gather(options: &GatherOptions) -> Result<Inventory, ApiError> {
     let api = ApiClient::new(&options.client)?;
     let root: Root = api
         .get(
@@ -100,7 +65,7 @@ pub async fn gather(options: &GatherOptions) -> Result<Inventory, InventoryError
         )
         .await?;
     if !root.application.to_ascii_lowercase().contains("octopus") {
-        return Err(InventoryError::at(
+        return Err(ApiError::at(
             api.url("").as_str(),
             format!(
                 "expected Application \"Octopus Deploy\", found \"{}\": this is not an Octopus Server",
@@ -118,7 +83,7 @@ pub async fn gather(options: &GatherOptions) -> Result<Inventory, InventoryError
     let thumbprint: Thumbprint = certificate
         .thumbprint
         .parse()
-        .map_err(|e: String| InventoryError::at(certificate_url.as_str(), e))?;
+        .map_err(|e: String| ApiError::at(certificate_url.as_str(), e))?;
     let mut notes = Vec::new();
     let has_spaces = root.links.contains_key("Spaces");
     let spaces = if has_spaces {
@@ -132,7 +97,7 @@ pub async fn gather(options: &GatherOptions) -> Result<Inventory, InventoryError
             slug: None,
         }]
     } else {
-        return Err(InventoryError::setup(format!(
+        return Err(ApiError::setup(format!(
             "--space was given, but {} (Octopus {}) has no spaces (they came with 2019.1)",
             api.server(),
             root.version
@@ -188,7 +153,7 @@ pub async fn gather(options: &GatherOptions) -> Result<Inventory, InventoryError
 
 /// The spaces `--space` names (by name, slug or id, ignoring case), in the
 /// server's order; every name must match one.
-pub fn select_spaces(all: Vec<Space>, wanted: &[String]) -> Result<Vec<Space>, InventoryError> {
+pub fn select_spaces(all: Vec<Space>, wanted: &[String]) -> Result<Vec<Space>, ApiError> {
     if wanted.is_empty() {
         return Ok(all);
     }
@@ -199,7 +164,7 @@ pub fn select_spaces(all: Vec<Space>, wanted: &[String]) -> Result<Vec<Space>, I
     };
     if let Some(missing) = wanted.iter().find(|w| !all.iter().any(|s| matches(s, w))) {
         let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
-        return Err(InventoryError::setup(format!(
+        return Err(ApiError::setup(format!(
             "--space {missing}: expected one of the server's spaces ({}), found no such space",
             names.join(", ")
         )));

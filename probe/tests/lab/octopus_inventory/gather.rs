@@ -12,7 +12,7 @@ use lab::certs::LabCa;
 use lab::feeds::server_tls;
 use lab::misbehaving::{Behaviour, Misbehaving};
 use lab::octopus_api::{FakeOctopus, FakeOctopusOptions, Fault};
-use probe::octopus_inventory::{ClientOptions, GatherOptions, InventoryError, gather};
+use probe::octopus_inventory::{ApiError, ClientOptions, GatherOptions, gather};
 
 const KEY: &str = "API-LABKEY0123456789ABCDEFGHIJ";
 
@@ -69,7 +69,7 @@ fn options(fake: &Fake, key: &str) -> GatherOptions {
     }
 }
 
-async fn fails(faults: &[(&str, Fault)], key: &str) -> InventoryError {
+async fn fails(faults: &[(&str, Fault)], key: &str) -> ApiError {
     let fake = fake(faults).await;
     let e = gather(&options(&fake, key)).await.unwrap_err();
     assert!(!e.to_string().contains(KEY), "the key leaked: {e}");
@@ -273,9 +273,9 @@ async fn an_untrusted_certificate_and_a_silent_server_fail_clearly() {
     let mute = Misbehaving::start(Behaviour::NeverSpeaks).await.unwrap();
     for (addr, expected) in [
         (dropped.addr, "no answer within 300ms"),
-        (mute.addr, "no complete answer within 300ms"),
+        (mute.addr, "no answer within 300ms"),
     ] {
-        opts.client.server = format!("http://{addr}");
+        opts.client.server = format!("https://{addr}");
         opts.client.timeout = Duration::from_millis(300);
         let started = std::time::Instant::now();
         let e = gather(&opts).await.unwrap_err().to_string();
@@ -298,6 +298,29 @@ async fn a_bad_server_url_or_empty_key_fails_before_any_request() {
         "{e}"
     );
     assert!(fake.api.seen().is_empty());
+}
+
+#[tokio::test]
+async fn http_is_refused_before_any_request_and_the_options_never_print_the_key() {
+    let fake = fake(&[]).await;
+    let mut opts = options(&fake, KEY);
+    assert!(!format!("{:?}", opts.client).contains(KEY));
+    // The fake speaks TLS only, so a plain request would reach it as a
+    // handshake error; the refusal must come first, with nothing sent.
+    opts.client.server = fake.api.url.replacen("https://", "http://", 1);
+    let e = gather(&opts).await.unwrap_err().to_string();
+    assert!(e.starts_with("refusing `http://127.0.0.1:"), "{e}");
+    assert!(e.contains("in clear text over http://"), "{e}");
+    assert!(!e.contains(KEY));
+    assert!(fake.api.seen().is_empty());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    opts.client.server = format!("http://{}", listener.local_addr().unwrap());
+    gather(&opts).await.unwrap_err();
+    assert!(
+        listener.accept().is_err(),
+        "a connection was opened to an http:// server"
+    );
 }
 
 #[tokio::test]

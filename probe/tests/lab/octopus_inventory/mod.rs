@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use lab::octopus_api::route_of;
-use probe::octopus_inventory::api::{Page, Root, ServerCertificate, Space};
+use probe::octopus_api::Page;
+use probe::octopus_inventory::api::{Root, ServerCertificate, Space};
 use probe::octopus_inventory::{Inventory, SpaceInventory};
 
 /// `fixtures/octopus-api` of the workspace.

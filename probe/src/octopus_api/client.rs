@@ -1,8 +1,8 @@
-//! Reading the Octopus REST API: one client that sends the API key in
-//! `X-Octopus-ApiKey` to the server it was given and nowhere else, bounds
-//! every request in time and size, follows `Links["Page.Next"]` for at most
-//! `max_pages` pages, and turns every failure into an error that names the
-//! URL, what was expected and what came back, with the key scrubbed out.
+//! The API client: sends the API key in `X-Octopus-ApiKey` to the server it
+//! was given and nowhere else, over https only, bounds every request in time
+//! and size, follows `Links["Page.Next"]` for at most `max_pages` pages, and
+//! turns every failure into an error that names the URL, what was expected
+//! and what came back (with the HTTP status), the key scrubbed out.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -11,8 +11,7 @@ use std::time::Duration;
 use reqwest::header::{ACCEPT, HeaderValue};
 use serde::de::DeserializeOwned;
 
-use super::InventoryError;
-use super::api::Page;
+use super::{ApiError, Page};
 
 /// Largest response body read (a page of a few hundred machines is well under 1 MiB).
 pub const BODY_CAP: usize = 32 * 1024 * 1024;
@@ -20,8 +19,8 @@ pub const BODY_CAP: usize = 32 * 1024 * 1024;
 /// Items asked for per page; servers may answer with fewer.
 pub const PAGE_SIZE: usize = 100;
 
-/// How to reach the API.
-#[derive(Debug, Clone)]
+/// How to reach the API. Its `Debug` leaves the key out.
+#[derive(Clone)]
 pub struct ClientOptions {
     /// The portal's URL (`https://octopus.example.com`, with its virtual directory if any).
     pub server: String,
@@ -35,6 +34,19 @@ pub struct ClientOptions {
     pub timeout: Duration,
     /// Pages read per collection at most, so a server that pages forever cannot loop.
     pub max_pages: usize,
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("server", &self.server)
+            .field("api_key", &"<redacted>")
+            .field("key_source", &self.key_source)
+            .field("ca_file", &self.ca_file)
+            .field("timeout", &self.timeout)
+            .field("max_pages", &self.max_pages)
+            .finish()
+    }
 }
 
 /// An API client bound to one server.
@@ -55,18 +67,24 @@ pub struct Collection<T> {
 
 impl ApiClient {
     /// Checks the URL and builds the HTTP client (rustls, platform roots plus `ca_file`).
-    pub fn new(options: &ClientOptions) -> Result<ApiClient, InventoryError> {
-        let setup = |m: String| InventoryError::setup(m);
+    pub fn new(options: &ClientOptions) -> Result<ApiClient, ApiError> {
+        let setup = |m: String| ApiError::setup(m);
         let base = url::Url::parse(options.server.trim()).map_err(|e| {
             setup(format!(
                 "expected the Octopus portal's URL like https://octopus.example.com, found `{}` ({e})",
-                options.server
+                crate::net::proxy::redact_url(options.server.trim())
             ))
         })?;
-        if !matches!(base.scheme(), "https" | "http") || base.host_str().is_none() {
+        if base.scheme() == "http" {
+            return Err(setup(format!(
+                "refusing `{}`: the API key would cross the network in clear text over http://; use the server's https:// URL (add --ca-file if its certificate is from a private CA)",
+                crate::net::proxy::redact_url(options.server.trim())
+            )));
+        }
+        if base.scheme() != "https" || base.host_str().is_none() {
             return Err(setup(format!(
                 "expected an https:// URL with a host like https://octopus.example.com, found `{}`",
-                options.server
+                crate::net::proxy::redact_url(options.server.trim())
             )));
         }
         if !base.username().is_empty() || base.password().is_some() {
@@ -119,7 +137,7 @@ impl ApiClient {
         &self,
         url: &url::Url,
         what: &str,
-    ) -> Result<T, InventoryError> {
+    ) -> Result<T, ApiError> {
         let body = self.get_body(url).await?;
         parse_json(&body, what).map_err(|m| self.at(url, m))
     }
@@ -129,7 +147,7 @@ impl ApiClient {
         &self,
         rest: &str,
         what: &str,
-    ) -> Result<Collection<T>, InventoryError> {
+    ) -> Result<Collection<T>, ApiError> {
         let mut url = self.url(rest);
         url.set_query(Some(&format!("skip=0&take={PAGE_SIZE}")));
         let first = url.clone();
@@ -184,7 +202,7 @@ impl ApiClient {
     }
 
     /// Resolves a `Page.Next` link; it must stay on the server the key belongs to.
-    fn follow(&self, from: &url::Url, link: &str) -> Result<url::Url, InventoryError> {
+    fn follow(&self, from: &url::Url, link: &str) -> Result<url::Url, ApiError> {
         let next = from.join(link).map_err(|e| {
             self.at(
                 from,
@@ -204,9 +222,9 @@ impl ApiClient {
         Ok(next)
     }
 
-    async fn get_body(&self, url: &url::Url) -> Result<Vec<u8>, InventoryError> {
+    async fn get_body(&self, url: &url::Url) -> Result<Vec<u8>, ApiError> {
         let mut key = HeaderValue::from_str(&self.key).map_err(|_| {
-            InventoryError::setup(format!(
+            ApiError::setup(format!(
                 "{} holds characters an HTTP header cannot carry",
                 self.key_source
             ))
@@ -247,7 +265,9 @@ impl ApiClient {
             Ok(Ok(answer)) => answer,
         };
         if !status.is_success() {
-            return Err(self.at(url, self.status_message(status, &body)));
+            let mut e = self.at(url, self.status_message(status, &body));
+            e.status = Some(status.as_u16());
+            return Err(e);
         }
         if truncated {
             return Err(self.at(
@@ -280,8 +300,8 @@ impl ApiClient {
     }
 
     /// An error at `url`, with the API key scrubbed out of the message.
-    fn at(&self, url: &url::Url, message: String) -> InventoryError {
-        InventoryError::at(url.as_str(), message.replace(&self.key, "<redacted>"))
+    fn at(&self, url: &url::Url, message: String) -> ApiError {
+        ApiError::at(url.as_str(), message.replace(&self.key, "<redacted>"))
     }
 }
 
