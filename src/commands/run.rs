@@ -13,6 +13,9 @@ const LOCAL: &str = "local";
 
 pub fn run(args: RunArgs) -> Result<i32> {
     let plan = args.plan.as_deref().map(Plan::load).transpose()?;
+    if let Some(dir) = &args.output.out {
+        output::prepare_out_dir(dir)?;
+    }
     let (dc, mut checks): (String, Vec<PlannedCheck>) = match &plan {
         Some(plan) => {
             let path = args

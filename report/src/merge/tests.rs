@@ -110,7 +110,7 @@ fn rows_line_up_across_data_centers_and_any_no_go_makes_it_no_go() {
     );
 
     let mut text = Vec::new();
-    render::write_table(&mut text, &m, false).unwrap();
+    render::write_table(&mut text, &m, crate::table::DEFAULT_WIDTH).unwrap();
     let text = String::from_utf8(text).unwrap();
     assert!(
         text.contains("west: NO-GO (j2) — blocked by tcp.new-server-polling"),
