@@ -424,6 +424,13 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
         )?;
         let dc_dir = out_dir.join(dc);
         output::write_report_files(&dc_dir, &finished.report, mode)?;
+        if finished.report.interrupted {
+            eprintln!(
+                "interrupted: {dc}'s report is written to {} (the checks not run are listed); the demo stops here",
+                dc_dir.display()
+            );
+            return Ok(report::exit::INTERRUPTED);
+        }
         verdicts.push((dc.clone(), finished.report.verdict));
         runs.push(report::load::Loaded {
             file: dc_dir.join("report.json").display().to_string(),

@@ -175,14 +175,21 @@ fn the_link_checker_finds_a_broken_file_and_a_broken_anchor() {
     .unwrap();
     let broken = broken_links(&page);
     assert_eq!(broken.len(), 2, "{broken:?}");
-    assert!(broken[0].ends_with("missing.md: no such file"), "{broken:?}");
+    assert!(
+        broken[0].ends_with("missing.md: no such file"),
+        "{broken:?}"
+    );
     assert!(broken[1].contains("#nope"), "{broken:?}");
 }
 
 #[test]
 fn the_readme_starts_with_the_demo_and_the_test_command_ci_runs() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    assert!(readme.lines().count() < 300, "{} lines", readme.lines().count());
+    assert!(
+        readme.lines().count() < 300,
+        "{} lines",
+        readme.lines().count()
+    );
     let first_block: Vec<&str> = readme
         .lines()
         .skip_while(|l| !l.starts_with("```"))

@@ -4,8 +4,8 @@
 
 mod cli;
 mod demo;
-mod docs;
 mod dns;
+mod docs;
 mod feeds;
 mod feeds_e2e;
 mod firewall;

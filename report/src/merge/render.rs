@@ -40,6 +40,24 @@ fn dc_lines(m: &Merged) -> Vec<String> {
         .iter()
         .map(|d| {
             let mut line = format!("{}: {} ({})", d.name, d.verdict, d.hosts.join(", "));
+            let reasons: Vec<String> = m
+                .runs
+                .iter()
+                .filter(|r| r.datacenter == d.name)
+                .filter_map(|r| {
+                    crate::verdict::unproven(&r.results, r.interrupted)
+                        .map(|why| format!("{}: {why}", r.host))
+                })
+                .collect();
+            if m.runs
+                .iter()
+                .any(|r| r.datacenter == d.name && r.interrupted)
+            {
+                line.push_str(" — INTERRUPTED");
+            }
+            if !reasons.is_empty() {
+                line.push_str(&format!(" — {}", reasons.join("; ")));
+            }
             if !d.blockers.is_empty() {
                 line.push_str(&format!(" — blocked by {}", d.blockers.join(", ")));
             }
