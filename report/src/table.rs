@@ -19,8 +19,9 @@ pub const DEFAULT_WIDTH: u16 = 120;
 /// The order of the rows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Sort {
-    /// Blockers that did not pass, then warnings, then waived, then passed
-    /// (the documents' order), each group in plan order.
+    /// Blockers that did not pass (failed, then errored, then not run), then
+    /// warnings, then waived, then passed (the documents' order), each group
+    /// otherwise in plan order.
     #[default]
     Failures,
     /// The plan's order.
@@ -61,7 +62,10 @@ pub fn ordered(report: &Report, sort: Sort) -> Vec<&CheckResult> {
     match sort {
         Sort::Plan => report.results.iter().collect(),
         Sort::Failures => {
-            let g = Groups::of(report);
+            let mut g = Groups::of(report);
+            // Among blockers, what failed before what errored before what did not run.
+            g.blockers
+                .sort_by_key(|r| std::cmp::Reverse(r.status.severity_rank()));
             g.blockers
                 .into_iter()
                 .chain(g.warnings)
@@ -305,6 +309,42 @@ mod tests {
         let warning = position(table, "dc.east.worker.east-workers.workers");
         let passed = position(table, "dc.east.tcp.new-server-https");
         assert!(passed < warning && warning < blocker, "{table}");
+    }
+
+    #[test]
+    fn among_blockers_failures_come_before_errors_and_checks_not_run() {
+        let report = report(vec![
+            result("dc.east.tcp.a", Severity::Blocker, Status::Skipped, "x"),
+            result("dc.east.tcp.b", Severity::Blocker, Status::Error, "x"),
+            result("dc.east.tcp.c", Severity::Warning, Status::Warn, "x"),
+            result("dc.east.tcp.d", Severity::Blocker, Status::Fail, "x"),
+        ]);
+        let ids: Vec<&str> = ordered(&report, Sort::Failures)
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "dc.east.tcp.d",
+                "dc.east.tcp.b",
+                "dc.east.tcp.a",
+                "dc.east.tcp.c"
+            ]
+        );
+        let ids: Vec<&str> = ordered(&report, Sort::Plan)
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "dc.east.tcp.a",
+                "dc.east.tcp.b",
+                "dc.east.tcp.c",
+                "dc.east.tcp.d"
+            ]
+        );
     }
 
     #[test]
