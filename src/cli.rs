@@ -1,5 +1,5 @@
 //! Command-line interface (clap derive). Every command returns an exit code:
-//! 0 GO, 1 NO-GO, 2 input or tool error.
+//! 0 GO, 1 NO-GO, 2 input or tool error, 130 interrupted.
 
 use std::path::PathBuf;
 
@@ -9,8 +9,10 @@ use probe::duration::PlanDuration;
 const AFTER_HELP: &str = "\
 Exit codes:
   0  GO: every blocker passed (warnings allowed unless --fail-on warning)
-  1  NO-GO: a blocker failed, errored or was not run
-  2  the input or the tool failed (bad plan, unreadable file, internal error)
+  1  NO-GO: a blocker failed, errored or was not run, no check gathered
+     evidence (none ran, or every one errored)
+  2  the input or the tool failed (bad plan, unreadable file, unusable --out, internal error)
+  130  interrupted (Ctrl-C): the report is still written, marked INTERRUPTED, NO-GO
 
 Example:
   preflight demo                       # a whole run against a loopback lab

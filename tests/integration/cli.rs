@@ -154,6 +154,7 @@ fn help_explains_exit_codes() {
     let out = run(&["--help"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("NO-GO: a blocker failed"));
+    assert!(stdout(&out).contains("130  interrupted"));
 }
 
 #[test]
