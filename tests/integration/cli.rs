@@ -161,6 +161,14 @@ fn help_explains_exit_codes() {
 fn a_run_that_proves_nothing_is_no_go_with_the_reason() {
     // A data center without a single check.
     let path = write_plan("empty-dc", "version = 1\n[[datacenter]]\nname = \"east\"\n");
+    let out = run(&["plan", "check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out)
+            .contains("data center `east` has no checks: a run there proves nothing and is NO-GO"),
+        "{}",
+        stderr(&out)
+    );
     let out = run(&["run", "--plan", path.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     let summary = stdout(&out);
