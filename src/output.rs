@@ -182,16 +182,16 @@ pub fn emit(finished: &Finished, output: &OutputArgs) -> Result<i32> {
         Format::Junit => report::junit::write_junit(&mut out, report)?,
         Format::Table => {
             print_table(&mut out, report, output.sort)?;
-            writeln!(
-                out,
-                "\n{}: {}",
+            let summary = format!(
+                "{}: {}",
                 report.datacenter,
                 report::verdict::summary_line(
                     &report.results,
                     report.interrupted,
                     finished.elapsed
                 )
-            )?;
+            );
+            writeln!(out, "\n{}", fitted(&summary))?;
         }
     }
     out.flush()?;
@@ -228,6 +228,11 @@ pub fn text_width() -> u16 {
         return columns;
     }
     report::table::DEFAULT_WIDTH
+}
+
+/// A line of prose wrapped to [`text_width`], continuation lines indented.
+pub fn fitted(line: &str) -> String {
+    report::table::wrap(line, text_width(), "", "  ")
 }
 
 /// The results table, fitted to [`text_width`], with colour only on a

@@ -413,15 +413,15 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "\n== data center {dc} ==")?;
         output::print_table(&mut stdout, &finished.report, args.sort)?;
-        writeln!(
-            stdout,
+        let summary = format!(
             "{dc}: {}",
             report::verdict::summary_line(
                 &finished.report.results,
                 finished.report.interrupted,
                 finished.elapsed
             )
-        )?;
+        );
+        writeln!(stdout, "{}", output::fitted(&summary))?;
         let dc_dir = out_dir.join(dc);
         output::write_report_files(&dc_dir, &finished.report, mode)?;
         if finished.report.interrupted {
@@ -482,11 +482,8 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
     }
     println!(
         "{}",
-        report::table::wrap(
+        output::fitted(
             "The lab behaved as designed: east is GO (its resolvers disagree about the polling name: a warning), west is NO-GO (its Tentacle port is dropped, its public name is private, a proxy block page answers for its old NuGet feed, a Tentacle sits behind TLS inspection, its Tentacle proxy refuses CONNECT, and the old server is older than 2021.1); east waives the old server's version.",
-            output::text_width(),
-            "",
-            ""
         )
     );
     Ok(report::exit::GO)

@@ -26,12 +26,12 @@ pub fn render(args: RenderArgs) -> Result<i32> {
                 Format::Junit => report::junit::write_junit(&mut out, report)?,
                 Format::Table => {
                     output::print_table(&mut out, report, args.sort)?;
-                    writeln!(
-                        out,
-                        "\n{}: {}",
+                    let verdict = format!(
+                        "{}: {}",
                         report.datacenter,
                         report::document::verdict_line(report)
-                    )?;
+                    );
+                    writeln!(out, "\n{}", output::fitted(&verdict))?;
                 }
             }
         }
