@@ -1,5 +1,5 @@
 //! Command-line interface (clap derive). Every command returns an exit code:
-//! 0 GO, 1 NO-GO, 2 input or tool error.
+//! 0 GO, 1 NO-GO, 2 input or tool error, 130 interrupted.
 
 use std::path::PathBuf;
 
@@ -9,11 +9,15 @@ use probe::duration::PlanDuration;
 const AFTER_HELP: &str = "\
 Exit codes:
   0  GO: every blocker passed (warnings allowed unless --fail-on warning)
-  1  NO-GO: a blocker failed, errored or was not run
-  2  the input or the tool failed (bad plan, unreadable file, internal error)
+  1  NO-GO: a blocker failed, errored or was not run, no check gathered
+     evidence (none ran, or every one errored)
+  2  the input or the tool failed (bad plan, unreadable file, unusable --out, internal error)
+  130  interrupted (Ctrl-C): the report is still written, marked INTERRUPTED, NO-GO
 
-Start with `preflight demo` to see a whole run against a loopback lab, then
-`preflight plan init > plan.toml` to write your own plan.";
+Example:
+  preflight demo                       # a whole run against a loopback lab
+  preflight plan init > plan.toml      # then fill in your own plan
+  preflight run --plan plan.toml --dc east --out reports/east";
 
 /// Prove, from this data center, that an Octopus Deploy migration's
 /// connections work: ports, names, identities. Ends in GO or NO-GO.
@@ -27,22 +31,46 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a plan's checks for one data center and write the go/no-go report.
+    #[command(after_help = "\
+Exit codes: 0 GO, 1 NO-GO, 2 bad input, 130 interrupted (Ctrl-C).
+
+Example:
+  preflight run --plan plan.toml --dc east --out reports/east
+  preflight run --plan plan.toml --dc west --discover --format md > west.md")]
     Run(RunArgs),
     /// Write or validate a plan.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  preflight plan init > plan.toml\n  preflight plan check plan.toml"
+    )]
     Plan(PlanCommand),
     /// Run one ad-hoc check from the command line, without a plan.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  preflight check tcp octopus.example.com:443 polling.example.com:10943\n  preflight check tls polling.example.com:10943 --thumbprint 1DF20D5C45A34E93060152F0F59E01FE67C8D694"
+    )]
     Check(CheckCommand),
     /// Start a loopback lab and run a whole plan against it: a GO and a NO-GO data center.
+    #[command(
+        after_help = "Example:\n  preflight demo --out demo-reports\n  COLUMNS=200 preflight demo --sort plan"
+    )]
     Demo(DemoArgs),
     /// Find this machine's Tentacle instances and print a plan fragment for them.
+    #[command(
+        after_help = "Example:\n  preflight discover >> plan.toml\n  preflight discover --config /etc/octopus/Tentacle/Tentacle.config"
+    )]
     Discover(DiscoverArgs),
     /// Hold a port with a TLS stand-in (before a listening Tentacle exists), so
     /// the inbound rule can be tested with `preflight check tls` from the server's side.
+    #[command(
+        after_help = "Example:\n  preflight listen --port 10933 --for 30m\n  (then, from the server: preflight check tls web01.example.com:10933 --expect tls)"
+    )]
     Listen(ListenArgs),
     /// Work with saved reports: verify, re-render, merge data centers, compare two runs.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  preflight report merge east/report.json west/report.json --out merged\n  preflight report diff before/report.json after/report.json --format md"
+    )]
     Report(ReportCommand),
 }
 
@@ -50,33 +78,31 @@ pub enum Command {
 pub enum ReportCommand {
     /// Check that each file (report.json or merge.json) still matches the SHA-256
     /// digest it carries: exit 0 when all do, 1 when one does not.
+    #[command(
+        after_help = "Example:\n  preflight report verify reports/east/report.json merged/merge.json"
+    )]
     Verify {
         /// The documents to check.
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
     /// Re-render a saved report.json (or merge.json) in another format.
+    #[command(
+        after_help = "Example:\n  preflight report render reports/west/report.json --format html > west.html"
+    )]
     Render(RenderArgs),
     /// Merge data centers' report.json files into one matrix: exit 1 when any
     /// data center is NO-GO.
+    #[command(
+        after_help = "Example:\n  preflight report merge reports/*/report.json --out reports/merged --format md"
+    )]
     Merge(MergeArgs),
     /// Compare two runs by check id (before and after the cutover): exit 1 when
     /// anything regressed.
+    #[command(
+        after_help = "Example:\n  preflight report diff before/west/report.json after/west/report.json --format html > west-diff.html"
+    )]
     Diff(DiffArgs),
-}
-
-/// How a merged document is printed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum MergeFormat {
-    /// The matrix and a verdict per data center.
-    #[default]
-    Table,
-    /// The merge.json document.
-    Json,
-    /// Markdown, for a change ticket.
-    Md,
-    /// One self-contained HTML page.
-    Html,
 }
 
 #[derive(Debug, Args)]
@@ -91,20 +117,11 @@ pub struct MergeArgs {
     #[arg(long)]
     pub allow_mixed_plans: bool,
     /// Output on standard output.
-    #[arg(long, value_enum, default_value_t = MergeFormat::Table)]
-    pub format: MergeFormat,
-}
-
-/// How a diff is printed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum DiffFormat {
-    /// Plain text.
-    #[default]
-    Table,
-    /// JSON.
-    Json,
-    /// Markdown, for the change ticket.
-    Md,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write the --out files readable by the owner only (0600) instead of the usual mode.
+    #[arg(long, requires = "out")]
+    pub private: bool,
 }
 
 #[derive(Debug, Args)]
@@ -115,23 +132,9 @@ pub struct DiffArgs {
     /// The later report.json (after the change).
     #[arg(value_name = "AFTER")]
     pub after: PathBuf,
-    /// Output on standard output.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
-    pub format: DiffFormat,
-}
-
-/// Formats a saved document can be rendered in (its JSON is the file itself).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
-pub enum RenderFormat {
-    /// Markdown, for a change ticket.
-    #[default]
-    Md,
-    /// One self-contained HTML page.
-    Html,
-    /// JUnit XML, for CI pipelines.
-    Junit,
-    /// The terminal table.
-    Table,
+    /// Output on standard output (JUnit: one test case per change, a regression fails).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -139,16 +142,21 @@ pub struct RenderArgs {
     /// The report.json to render.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// Output format, written to standard output.
-    #[arg(long, value_enum, default_value_t = RenderFormat::Md)]
-    pub format: RenderFormat,
+    /// Output format, written to standard output (json: the document re-written, with its digest).
+    #[arg(long, value_enum, default_value_t = Format::Md)]
+    pub format: Format,
+    /// Row order of the table format.
+    #[arg(long, value_enum, default_value_t = SortArg::Failures)]
+    pub sort: SortArg,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum PlanCommand {
     /// Print an annotated plan covering every key, to fill in.
+    #[command(after_help = "Example:\n  preflight plan init > plan.toml")]
     Init,
     /// Validate a plan without touching the network, and list its check ids.
+    #[command(after_help = "Example:\n  preflight plan check plan.toml")]
     Check {
         /// The plan file (TOML).
         file: PathBuf,
@@ -156,6 +164,9 @@ pub enum PlanCommand {
     /// Write a plan from the inventory of the Octopus Server being migrated
     /// (its REST API): Tentacles grouped into data centers, feeds, the old
     /// server's identity; the new server is left to fill in.
+    #[command(
+        after_help = "Example:\n  preflight plan from-octopus --server https://octopus.example.com --api-key-env OCTOPUS_API_KEY > plan.toml\n  (the key is read from the variable OCTOPUS_API_KEY, never from the command line)"
+    )]
     FromOctopus(FromOctopusArgs),
 }
 
@@ -193,24 +204,40 @@ pub struct FromOctopusArgs {
 #[derive(Debug, Subcommand)]
 pub enum CheckCommand {
     /// Connect to each HOST:PORT (every resolved address, IPv4 and IPv6) and classify it.
+    #[command(
+        after_help = "Example:\n  preflight check tcp octopus.example.com:443 polling.example.com:10943\n  preflight check tcp 192.0.2.10:10943 --expect blocked"
+    )]
     Tcp(CheckTcpArgs),
     /// Ask every resolver for each NAME's A and AAAA records and judge the answers.
+    #[command(
+        after_help = "Example:\n  preflight check dns polling.example.com --resolver system --resolver 192.0.2.53 --expect-address 203.0.113.10"
+    )]
     Dns(CheckDnsArgs),
     /// TLS handshake and Halibut identity of HOST:PORT: thumbprint, chain, server or Tentacle.
+    #[command(
+        after_help = "Example:\n  preflight check tls polling.example.com:10943 --thumbprint 1DF20D5C45A34E93060152F0F59E01FE67C8D694 --expect server"
+    )]
     Tls(CheckTlsArgs),
     /// Prove a package feed answers its own protocol, directly or through a proxy.
+    #[command(
+        after_help = "Example:\n  preflight check feed https://nuget.example.com/v3/index.json --kind nuget-v3 --proxy http://proxy.example.com:3128"
+    )]
     Feed(CheckFeedArgs),
     /// An Octopus Server's API: version (2021.1 or later for Export/Import), and with an API key its certificate.
+    #[command(
+        after_help = "Example:\n  preflight check octopus https://octopus-old.example.com --min-version 2021.1"
+    )]
     Octopus(CheckOctopusArgs),
 }
 
-/// How results are printed on standard output.
+/// How a document is printed on standard output: the one set every command
+/// that prints a report, a merge or a diff takes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// A table and a summary line.
+    /// A table and a summary line, fitted to the terminal (COLUMNS; 120 when piped).
     #[default]
     Table,
-    /// The report.json document.
+    /// The JSON document (report.json, merge.json, or the diff).
     Json,
     /// Markdown, for a change ticket.
     Md,
@@ -218,6 +245,25 @@ pub enum Format {
     Html,
     /// JUnit XML, for CI pipelines.
     Junit,
+}
+
+/// The order of the table's rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum SortArg {
+    /// Blockers that did not pass first, then warnings, waived, passed.
+    #[default]
+    Failures,
+    /// The plan's order.
+    Plan,
+}
+
+impl From<SortArg> for report::table::Sort {
+    fn from(s: SortArg) -> Self {
+        match s {
+            SortArg::Failures => report::table::Sort::Failures,
+            SortArg::Plan => report::table::Sort::Plan,
+        }
+    }
 }
 
 /// Which results make the exit code non-zero.
@@ -246,12 +292,19 @@ pub struct OutputArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Also write report.json, report.md, report.html and report.junit.xml into
-    /// this directory, each atomically.
+    /// this directory (created if missing; checked before any check runs), each atomically.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Write the --out files readable by the owner only (0600) instead of the
+    /// usual mode (0666 minus the umask).
+    #[arg(long, requires = "out")]
+    pub private: bool,
     /// Exit 1 on warnings too, not only on a NO-GO.
     #[arg(long, value_enum, default_value_t = FailOnArg::Blocker)]
     pub fail_on: FailOnArg,
+    /// Row order of the table.
+    #[arg(long, value_enum, default_value_t = SortArg::Failures)]
+    pub sort: SortArg,
 }
 
 #[derive(Debug, Args)]
@@ -536,6 +589,12 @@ pub struct DemoArgs {
     /// (default: a new temporary directory, printed at the end).
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Write the files readable by the owner only (0600) instead of the usual mode.
+    #[arg(long)]
+    pub private: bool,
+    /// Row order of the tables.
+    #[arg(long, value_enum, default_value_t = SortArg::Failures)]
+    pub sort: SortArg,
 }
 
 #[cfg(test)]
@@ -546,5 +605,40 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// Every command and subcommand, with its path (`preflight report merge`).
+    fn walk(cmd: &mut clap::Command, path: &str, out: &mut Vec<(String, String)>) {
+        let path = format!("{path} {}", cmd.get_name()).trim().to_string();
+        out.push((path.clone(), cmd.render_long_help().to_string()));
+        for sub in cmd.get_subcommands_mut() {
+            if sub.get_name() != "help" {
+                walk(sub, &path, out);
+            }
+        }
+    }
+
+    #[test]
+    fn every_help_has_an_example() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut helps = Vec::new();
+        walk(&mut cmd, "", &mut helps);
+        // preflight, 7 commands, plan's 3, check's 5, report's 4.
+        assert_eq!(
+            helps.len(),
+            1 + 7 + 3 + 5 + 4,
+            "{:?}",
+            helps.iter().map(|h| &h.0).collect::<Vec<_>>()
+        );
+        for (path, help) in &helps {
+            let example = help
+                .find("Example:")
+                .unwrap_or_else(|| panic!("`{path} --help` has no example:\n{help}"));
+            assert!(
+                help[example..].contains("preflight "),
+                "`{path} --help`: the example runs nothing:\n{help}"
+            );
+        }
     }
 }

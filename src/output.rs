@@ -12,7 +12,7 @@ use probe::plan::PlanWaiver;
 use probe::{Context, PlannedCheck};
 use report::{Migration, Report, Tool};
 
-use crate::cli::{Format, OutputArgs};
+use crate::cli::{Format, OutputArgs, SortArg};
 
 /// The data center name of ad-hoc `check` runs.
 pub const ADHOC: &str = "adhoc";
@@ -100,10 +100,13 @@ pub async fn run_checks_async_with_resolvers(
         .with_resolvers(resolvers)
         .with_ca_file(settings.ca_file.clone());
     let progress = progress_bar(checks.len() as u64);
+    // Set only when Ctrl-C stopped the run: a run that finished first is not interrupted.
+    let interrupted = std::sync::atomic::AtomicBool::new(false);
     let cancel = async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
+        interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
     };
     let mut results = probe::runner::run(checks, &ctx, settings.concurrency, cancel, |r| {
         progress.set_message(r.id.to_string());
@@ -126,6 +129,9 @@ pub async fn run_checks_async_with_resolvers(
         settings.plan_sha256.clone(),
         results,
     );
+    if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+        report.mark_interrupted();
+    }
     // Nothing below sees a credential: table, JSON and every file come from this.
     report::Redactor::new()
         .with_secrets(settings.secrets.iter().cloned())
@@ -164,7 +170,7 @@ pub fn rfc3339(t: SystemTime) -> String {
 }
 
 /// Prints the finished run in the chosen format, writes `--out` files, and
-/// returns the exit code.
+/// returns the exit code (130 when the run was interrupted).
 pub fn emit(finished: &Finished, output: &OutputArgs) -> Result<i32> {
     let report = &finished.report;
     let stdout = std::io::stdout();
@@ -175,68 +181,161 @@ pub fn emit(finished: &Finished, output: &OutputArgs) -> Result<i32> {
         Format::Html => report::html::write_html(&mut out, report)?,
         Format::Junit => report::junit::write_junit(&mut out, report)?,
         Format::Table => {
-            print_table(&mut out, report)?;
-            writeln!(
-                out,
-                "\n{}: {}",
+            print_table(&mut out, report, output.sort)?;
+            let summary = format!(
+                "{}: {}",
                 report.datacenter,
-                report::verdict::summary_line(&report.results, finished.elapsed)
-            )?;
+                report::verdict::summary_line(
+                    &report.results,
+                    report.interrupted,
+                    finished.elapsed
+                )
+            );
+            writeln!(out, "\n{}", fitted(&summary))?;
         }
     }
     out.flush()?;
     if let Some(dir) = &output.out {
-        write_report_files(dir, report)?;
+        write_report_files(dir, report, FileMode::from_private(output.private))?;
         eprintln!(
             "report written to {} (report.json, report.md, report.html, report.junit.xml)",
             dir.display()
         );
     }
-    Ok(report::exit_code(&report.results, output.fail_on.into()))
+    if report.interrupted {
+        eprintln!("interrupted: the checks that had not finished are reported as not run");
+    }
+    Ok(report::exit_code(
+        &report.results,
+        report.interrupted,
+        output.fail_on.into(),
+    ))
 }
 
-/// The results table with colour only on a terminal and never with `NO_COLOR`.
-pub fn print_table(out: &mut impl Write, report: &Report) -> Result<()> {
+/// The width terminal text is laid out to: `COLUMNS` when set, else the
+/// terminal's width, else (piped, redirected) 120.
+pub fn text_width() -> u16 {
+    if let Some(columns) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|&c| c > 0)
+    {
+        return columns;
+    }
+    if std::io::stdout().is_terminal()
+        && let Some((_, columns)) = console::Term::stdout().size_checked()
+    {
+        return columns;
+    }
+    report::table::DEFAULT_WIDTH
+}
+
+/// A line of prose wrapped to [`text_width`], continuation lines indented.
+pub fn fitted(line: &str) -> String {
+    report::table::wrap(line, text_width(), "", "  ")
+}
+
+/// The results table, fitted to [`text_width`], with colour only on a
+/// terminal and never with `NO_COLOR`.
+pub fn print_table(out: &mut impl Write, report: &Report, sort: SortArg) -> Result<()> {
     let tty = std::io::stdout().is_terminal();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let style = report::table::TableStyle {
         color: tty && !no_color,
-        wrap: tty,
+        width: text_width(),
+        sort: sort.into(),
     };
-    report::table::write_table(out, &report.results, style)?;
+    report::table::write_table(out, report, style)?;
     Ok(())
+}
+
+/// Checks an `--out` directory before any work: it is created if missing,
+/// must be a directory, and must take a new file (one is created and
+/// removed). Called before the first check runs, so a wrong `--out` fails in
+/// a moment instead of after the run.
+pub fn prepare_out_dir(dir: &Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        anyhow::bail!(
+            "--out {}: not a directory (it is a file): give a directory for the documents",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("--out {}: cannot create the directory", dir.display()))?;
+    tempfile::Builder::new()
+        .prefix(".preflight-write-test.")
+        .tempfile_in(dir)
+        .with_context(|| format!("--out {}: cannot write into the directory", dir.display()))?;
+    Ok(())
+}
+
+/// Who may read the files `--out` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileMode {
+    /// The usual mode: 0666 minus the umask (a colleague, or the web server
+    /// that publishes reports, can read them).
+    Shared,
+    /// 0600: the owner only (`--private`).
+    Private,
+}
+
+impl FileMode {
+    pub fn from_private(private: bool) -> Self {
+        if private {
+            FileMode::Private
+        } else {
+            FileMode::Shared
+        }
+    }
+
+    #[cfg(unix)]
+    fn permissions(self) -> std::fs::Permissions {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::Permissions::from_mode(match self {
+            FileMode::Shared => 0o666,
+            FileMode::Private => 0o600,
+        })
+    }
 }
 
 /// Writes the report in every format into `dir` (created if missing).
 /// Everything is rendered, then written to temporary files, then renamed into
 /// place (`report.json` last): a full disk or any write error leaves the
 /// previous set of documents as it was.
-pub fn write_report_files(dir: &Path, report: &Report) -> Result<()> {
+pub fn write_report_files(dir: &Path, report: &Report, mode: FileMode) -> Result<()> {
     let rendered = report::files::render_report_files(report)?;
     let files: Vec<(&str, &[u8])> = rendered
         .iter()
         .map(|(name, bytes)| (*name, &bytes[..]))
         .collect();
-    write_atomic_set(dir, &files)
+    write_atomic_set(dir, &files, mode)
 }
 
 /// Writes a file so that a reader sees either the old content or the whole
 /// new one: a temporary file in the same directory, synced, then renamed.
-pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
-    write_atomic_set(dir, &[(name, bytes)])
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8], mode: FileMode) -> Result<()> {
+    write_atomic_set(dir, &[(name, bytes)], mode)
 }
 
 /// Writes several files into `dir`: every one to a synced temporary file
 /// first, and only when all are written, each renamed over its target. On an
-/// error the temporary files are removed and no target is touched.
-pub fn write_atomic_set(dir: &Path, files: &[(&str, &[u8])]) -> Result<()> {
+/// error the temporary files are removed and no target is touched. The
+/// temporary file is created with the final mode (umask applied), so the
+/// rename changes nothing but the name.
+pub fn write_atomic_set(dir: &Path, files: &[(&str, &[u8])], mode: FileMode) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
     let mut staged = Vec::with_capacity(files.len());
     for (name, bytes) in files {
         let target = dir.join(name);
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+        let prefix = format!(".{name}.");
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&prefix);
+        #[cfg(unix)]
+        builder.permissions(mode.permissions());
+        #[cfg(not(unix))]
+        let _ = mode;
+        let mut tmp = builder
             .tempfile_in(dir)
             .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
         tmp.write_all(bytes)

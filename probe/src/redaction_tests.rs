@@ -167,7 +167,7 @@ fn outcome(family: Family) -> Outcome {
 fn render_all(report: &Report) -> Vec<(&'static str, String)> {
     let mut documents = report::files::render_report_files(report).unwrap();
     let mut table = Vec::new();
-    report::table::write_table(&mut table, &report.results, Default::default()).unwrap();
+    report::table::write_table(&mut table, report, Default::default()).unwrap();
     documents.push(("table", table));
     documents
         .into_iter()

@@ -220,7 +220,7 @@ mod tests {
         assert_eq!(results.len(), 50);
         assert!(results.iter().any(|r| r.status == Status::Skipped));
         assert_eq!(
-            report::Verdict::of(&results),
+            report::Verdict::of(&results, false),
             report::Verdict::NoGo,
             "a skipped blocker is NO-GO"
         );

@@ -54,6 +54,13 @@ pub fn header_facts(report: &Report) -> Vec<(&'static str, String)> {
         }
     }
     facts.push(("Data center", report.datacenter.clone()));
+    if report.interrupted {
+        facts.push((
+            "Run",
+            "INTERRUPTED (Ctrl-C) before every check finished: the checks not run are listed as NOT RUN"
+                .into(),
+        ));
+    }
     facts.push(("Host", report.host.clone()));
     if let Some(op) = &report.operator {
         facts.push(("Operator", op.clone()));
@@ -82,12 +89,18 @@ pub fn header_facts(report: &Report) -> Vec<(&'static str, String)> {
     facts
 }
 
-/// The verdict in one line: `NO-GO — 1 blocker did not pass · 2 of 5 checks passed · 1 warning · 1 waived`.
+/// The verdict in one line: `NO-GO — 1 blocker did not pass · 2 of 5 checks passed · 1 warning · 1 waived`;
+/// a run that was interrupted or proved nothing says so first
+/// (`NO-GO — the run was interrupted: 3 checks not run · …`).
 pub fn verdict_line(report: &Report) -> String {
     let g = Groups::of(report);
     let total = report.results.len();
     let mut parts = Vec::new();
+    if let Some(reason) = verdict::unproven(&report.results, report.interrupted) {
+        parts.push(reason);
+    }
     match report.verdict {
+        Verdict::NoGo if g.blockers.is_empty() && !parts.is_empty() => {}
         Verdict::NoGo => parts.push(format!(
             "{} blocker{} did not pass",
             g.blockers.len(),

@@ -6,7 +6,10 @@
 //!   is an `<error>` (no data is not a pass);
 //! - warnings (a `warn`, or a non-blocker that did not pass) and waived checks
 //!   are `<skipped>` with the reason, visible but not failing the build;
-//! - a pass is a plain test case.
+//! - a pass is a plain test case;
+//! - a run that was interrupted or proved nothing (no check ran, none
+//!   gathered evidence) gets one more `<error>` case, `dc.<dc>.verdict`,
+//!   with the reason.
 //!
 //! Failures carry the reason as the message and the reason, the remediation
 //! and the evidence (as Markdown text) as the description.
@@ -32,8 +35,14 @@ pub fn write_junit(out: &mut impl Write, report: &Report) -> io::Result<()> {
 /// The test suite for one report (merge puts one per data center run in a document).
 pub fn suite(report: &Report) -> TestSuite {
     let mut suite = TestSuite::new(format!(
-        "preflight: data center {} ({})",
-        report.datacenter, report.host
+        "preflight: data center {} ({}){}",
+        report.datacenter,
+        report.host,
+        if report.interrupted {
+            " — INTERRUPTED"
+        } else {
+            ""
+        }
     ));
     if let Ok(t) = DateTime::parse_from_rfc3339(&report.started_at) {
         suite.set_timestamp(t);
@@ -48,6 +57,12 @@ pub fn suite(report: &Report) -> TestSuite {
         Property::new("host", report.host.as_str()),
         Property::new("plan_sha256", report.plan_sha256.as_str()),
     ];
+    if let Some(reason) = verdict::unproven(&report.results, report.interrupted) {
+        properties.push(Property::new("verdict_reason", reason.as_str()));
+    }
+    if report.interrupted {
+        properties.push(Property::new("interrupted", "true"));
+    }
     if let Some(d) = &report.report_sha256 {
         properties.push(Property::new("report_sha256", d.as_str()));
     }
@@ -66,6 +81,20 @@ pub fn suite(report: &Report) -> TestSuite {
         if r.status == Status::Pass {
             case.set_system_out(format!("{}\n{}\n{}", r.title, r.target, r.reason));
         }
+        suite.add_test_case(case);
+    }
+    // A run that proved nothing or was interrupted is NO-GO without a failing
+    // blocker: one error case keeps the pipeline red, with the reason.
+    if let Some(reason) = verdict::unproven(&report.results, report.interrupted) {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status.set_type(if report.interrupted {
+            "interrupted"
+        } else {
+            "no-evidence"
+        });
+        status.set_message(reason);
+        let mut case = TestCase::new(format!("dc.{classname_dc}.verdict"), status);
+        case.set_classname(format!("preflight.{classname_dc}"));
         suite.add_test_case(case);
     }
     suite

@@ -37,4 +37,6 @@ pub mod exit {
     pub const NO_GO: i32 = 1;
     /// The input or the tool failed: a bad plan, an unreadable file, an internal error.
     pub const FAILURE: i32 = 2;
+    /// The run was interrupted (Ctrl-C): 128 + SIGINT, as a shell reports it.
+    pub const INTERRUPTED: i32 = 130;
 }

@@ -128,7 +128,7 @@ pub fn parse_report(text: &str, file: &str) -> Result<Loaded, LoadError> {
         }
     }
     let report: Report = serde_json::from_str(text).map_err(|e| syntax(&e, file))?;
-    let recomputed = Verdict::of(&report.results);
+    let recomputed = report.recomputed_verdict();
     if report.verdict != recomputed {
         return Err(content(format!(
             "the verdict says {} but the results make it {recomputed}: the file was edited or is corrupt",
@@ -198,7 +198,7 @@ pub fn parse_merged(text: &str, file: &str) -> Result<LoadedMerge, LoadError> {
                 .runs
                 .iter()
                 .filter(|r| r.datacenter == dc.name)
-                .map(|r| Verdict::of(&r.results)),
+                .map(Report::recomputed_verdict),
         );
         if dc.verdict != expected {
             return Err(content(format!(

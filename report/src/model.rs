@@ -47,6 +47,11 @@ pub struct Report {
     /// SHA-256 of the plan file's bytes (empty for ad-hoc checks).
     pub plan_sha256: String,
     pub verdict: Verdict,
+    /// True when the run was stopped (Ctrl-C) before every check finished:
+    /// the unfinished checks are `skipped` and the verdict is NO-GO. Absent
+    /// when false, so reports written before the field still load and verify.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
     pub summary: Summary,
     pub results: Vec<CheckResult>,
     /// SHA-256 of the canonical document without this field (see [`crate::integrity`]).
@@ -103,11 +108,25 @@ impl Report {
             started_at,
             finished_at,
             plan_sha256,
-            verdict: Verdict::of(&results),
+            verdict: Verdict::of(&results, false),
+            interrupted: false,
             summary: Summary::of(&results),
             results,
             report_sha256: None,
         }
+    }
+
+    /// Marks the run as interrupted (Ctrl-C) and makes its verdict follow.
+    /// Call it before [`Report::seal`].
+    pub fn mark_interrupted(&mut self) {
+        self.interrupted = true;
+        self.verdict = Verdict::of(&self.results, true);
+    }
+
+    /// The verdict the results (and whether the run was interrupted) make:
+    /// what `verdict` must say.
+    pub fn recomputed_verdict(&self) -> Verdict {
+        Verdict::of(&self.results, self.interrupted)
     }
 
     /// The header merge and diff name the run by.

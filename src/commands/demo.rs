@@ -17,7 +17,7 @@
 //! 127.0.0.1: the DNS answers name loopback addresses, plus one private and
 //! one public address that are only ever resolved, never connected to.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
@@ -366,14 +366,26 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
             .context("cannot create a temporary directory")?
             .keep(),
     };
+    output::prepare_out_dir(&out_dir)?;
+    let mode = output::FileMode::from_private(args.private);
     let lab = Lab::start().await?;
-    output::write_atomic(&out_dir, "lab-ca.pem", lab.ca.pem().as_bytes())?;
+    output::write_atomic(&out_dir, "lab-ca.pem", lab.ca.pem().as_bytes(), mode)?;
     let ca_file = out_dir.join("lab-ca.pem").display().to_string();
     let plan_text = lab.plan(&ca_file);
-    output::write_atomic(&out_dir, "plan.toml", plan_text.as_bytes())?;
+    output::write_atomic(&out_dir, "plan.toml", plan_text.as_bytes(), mode)?;
     // The servers' ca_file entries: the lab CAs that issued the portals' certificates.
-    output::write_atomic(&out_dir, "lab-ca-new.pem", lab.https.ca.pem().as_bytes())?;
-    output::write_atomic(&out_dir, "lab-ca-old.pem", lab.old_api.ca.pem().as_bytes())?;
+    output::write_atomic(
+        &out_dir,
+        "lab-ca-new.pem",
+        lab.https.ca.pem().as_bytes(),
+        mode,
+    )?;
+    output::write_atomic(
+        &out_dir,
+        "lab-ca-old.pem",
+        lab.old_api.ca.pem().as_bytes(),
+        mode,
+    )?;
     let plan_path = out_dir.join("plan.toml");
     let plan = Plan::parse(&plan_text, &plan_path.display().to_string())?;
 
@@ -400,14 +412,25 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
                 .await?;
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "\n== data center {dc} ==")?;
-        output::print_table(&mut stdout, &finished.report)?;
-        writeln!(
-            stdout,
+        output::print_table(&mut stdout, &finished.report, args.sort)?;
+        let summary = format!(
             "{dc}: {}",
-            report::verdict::summary_line(&finished.report.results, finished.elapsed)
-        )?;
+            report::verdict::summary_line(
+                &finished.report.results,
+                finished.report.interrupted,
+                finished.elapsed
+            )
+        );
+        writeln!(stdout, "{}", output::fitted(&summary))?;
         let dc_dir = out_dir.join(dc);
-        output::write_report_files(&dc_dir, &finished.report)?;
+        output::write_report_files(&dc_dir, &finished.report, mode)?;
+        if finished.report.interrupted {
+            eprintln!(
+                "interrupted: {dc}'s report is written to {} (the checks not run are listed); the demo stops here",
+                dc_dir.display()
+            );
+            return Ok(report::exit::INTERRUPTED);
+        }
         verdicts.push((dc.clone(), finished.report.verdict));
         runs.push(report::load::Loaded {
             file: dc_dir.join("report.json").display().to_string(),
@@ -430,9 +453,9 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
             "
 == all data centers (report merge) =="
         )?;
-        report::merge::render::write_table(&mut stdout, &merged, std::io::stdout().is_terminal())?;
+        report::merge::render::write_table(&mut stdout, &merged, output::text_width())?;
     }
-    super::report::merge::write_files(&out_dir.join("merged"), &merged)?;
+    super::report::merge::write_files(&out_dir.join("merged"), &merged, mode)?;
 
     println!("\nplan and reports: {}", out_dir.display());
     for (dc, verdict) in &verdicts {
@@ -458,7 +481,10 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
         );
     }
     println!(
-        "The lab behaved as designed: east is GO (its resolvers disagree about the polling name: a warning), west is NO-GO (its Tentacle port is dropped, its public name is private, a proxy block page answers for its old NuGet feed, a Tentacle sits behind TLS inspection, its Tentacle proxy refuses CONNECT, and the old server is older than 2021.1); east waives the old server's version."
+        "{}",
+        output::fitted(
+            "The lab behaved as designed: east is GO (its resolvers disagree about the polling name: a warning), west is NO-GO (its Tentacle port is dropped, its public name is private, a proxy block page answers for its old NuGet feed, a Tentacle sits behind TLS inspection, its Tentacle proxy refuses CONNECT, and the old server is older than 2021.1); east waives the old server's version.",
+        )
     );
     Ok(report::exit::GO)
 }

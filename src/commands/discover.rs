@@ -41,8 +41,9 @@ pub fn discover(args: DiscoverArgs) -> Result<i32> {
 
 /// The checks for this machine's Tentacles in data center `dc`: what a
 /// fragment from `discover` would give, plus a result for each file that
-/// could not be read (a blocker: its Tentacle cannot be checked) or a warning
-/// when no Tentacle was found at all.
+/// could not be read (a blocker: its Tentacle cannot be checked), or a
+/// failed blocker when no Tentacle was found at all: `--discover` asked for
+/// this machine's Tentacles to be proven, and finding none proves nothing.
 pub fn discovered_checks(dc: &str, new_server: Option<&NewServerIdentity>) -> Vec<PlannedCheck> {
     let source = Source::this_machine();
     let found = find(&source);
@@ -70,9 +71,9 @@ pub fn discovered_checks(dc: &str, new_server: Option<&NewServerIdentity>) -> Ve
             CheckId::from_parts(["dc", dc, "local", "discover"]),
             "Tentacle instances on this machine".into(),
             host,
-            Severity::Warning,
+            Severity::Blocker,
             Outcome::new(
-                Status::Warn,
+                Status::Fail,
                 format!(
                     "no Tentacle instance found (looked in {})",
                     source.describe()

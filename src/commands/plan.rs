@@ -26,7 +26,14 @@ pub fn plan(cmd: PlanCommand) -> Result<i32> {
                 total
             );
             for dc in plan.datacenters() {
-                for check in plan.checks_for(dc).unwrap_or_default() {
+                let checks = plan.checks_for(dc).unwrap_or_default();
+                if checks.is_empty() {
+                    eprintln!(
+                        "warning: {}: data center `{dc}` has no checks: a run there proves nothing and is NO-GO",
+                        file.display()
+                    );
+                }
+                for check in checks {
                     println!("  {:<48} {}  {}", check.id, check.severity, check.title);
                 }
             }

@@ -76,6 +76,10 @@ pub fn run(args: RunArgs) -> Result<i32> {
         .as_ref()
         .map(|p| p.resolvers_for(&dc))
         .unwrap_or_default();
+    // Every input is understood: now a wrong --out fails before the first check.
+    if let Some(dir) = &args.output.out {
+        output::prepare_out_dir(dir)?;
+    }
     let finished = output::run_checks_with_resolvers(&checks, &settings, &resolvers)?;
     output::emit(&finished, &args.output)
 }

@@ -21,12 +21,22 @@ fn bad_plans_exit_2_with_file_line_column_and_what_was_expected() {
         (
             "unitless",
             "version = 1\n[defaults]\ntimeout = 3\n",
-            ":3:11: expected a duration with a unit",
+            ":3:11: `timeout`: expected a duration with a unit",
         ),
         (
             "port",
             "version = 1\n[[datacenter]]\nname = \"east\"\n  [[datacenter.tcp]]\n  target = \"db.example.com:70000\"\n",
-            ":5:12: expected a port from 1 to 65535",
+            ":5:12: `target`: expected a port from 1 to 65535",
+        ),
+        (
+            "quoted-number",
+            "version = 1\n[defaults]\nconcurrency = \"1\"\n",
+            ":3:15: `concurrency`: expected a number (a whole number, without quotes), found the text \"1\" (write it without quotes: concurrency = 1)",
+        ),
+        (
+            "list-for-text",
+            "version = 1\n[[datacenter]]\nname = [\"east\"]\n",
+            ":3:8: `name`: expected text in double quotes, found a list",
         ),
     ];
     for (name, text, needle) in cases {
@@ -144,4 +154,58 @@ fn help_explains_exit_codes() {
     let out = run(&["--help"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("NO-GO: a blocker failed"));
+    assert!(stdout(&out).contains("130  interrupted"));
+}
+
+#[test]
+fn a_run_that_proves_nothing_is_no_go_with_the_reason() {
+    // A data center without a single check.
+    let path = write_plan("empty-dc", "version = 1\n[[datacenter]]\nname = \"east\"\n");
+    let out = run(&["plan", "check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out)
+            .contains("data center `east` has no checks: a run there proves nothing and is NO-GO"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["run", "--plan", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let summary = stdout(&out);
+    assert!(
+        summary.contains("east: NO-GO — 0 passed")
+            && summary.contains("no check ran: nothing was proven"),
+        "{summary}"
+    );
+    let out = run(&["run", "--plan", path.to_str().unwrap(), "--format", "md"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).starts_with("# NO-GO"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("no check ran"), "{}", stdout(&out));
+    let out = run(&["run", "--plan", path.to_str().unwrap(), "--format", "junit"]);
+    assert!(
+        stdout(&out).contains("dc.east.verdict") && stdout(&out).contains("<error"),
+        "the pipeline goes red too: {}",
+        stdout(&out)
+    );
+
+    // `run --discover` on a machine without a Tentacle.
+    let index =
+        std::env::temp_dir().join(format!("preflight-cli-{}-no-tentacle", std::process::id()));
+    std::fs::create_dir_all(&index).unwrap();
+    let out = crate::support::preflight()
+        .args(["run", "--discover", "--format", "json"])
+        .env("PREFLIGHT_TENTACLE_INSTANCES", &index)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["verdict"], "NO-GO");
+    assert_eq!(report["results"][0]["status"], "fail");
+    assert!(
+        report["results"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("no Tentacle instance found"),
+        "{report}"
+    );
 }

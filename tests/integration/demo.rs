@@ -1,13 +1,25 @@
 //! `preflight demo`: the whole job against the embedded loopback lab.
 
-use crate::support::{run, stdout};
+use crate::support::{preflight, stdout};
 
 #[test]
 fn demo_shows_a_go_and_a_no_go_data_center_and_writes_reports() {
     let dir = std::env::temp_dir().join(format!("preflight-demo-test-{}", std::process::id()));
-    let out = run(&["demo", "--out", dir.to_str().unwrap()]);
+    // Piped, with no COLUMNS: the layout a log or `| less` gets.
+    let out = preflight()
+        .args(["demo", "--out", dir.to_str().unwrap()])
+        .env_remove("COLUMNS")
+        .output()
+        .unwrap();
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 120,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
     assert!(text.contains("east: GO"), "{text}");
     assert!(text.contains("west: NO-GO"), "{text}");
     for dc in ["east", "west"] {
@@ -159,6 +171,36 @@ fn demo_shows_a_go_and_a_no_go_data_center_and_writes_reports() {
     assert_eq!(
         refused["evidence"]["error"]["kind"], "proxy-refused",
         "{refused}"
+    );
+    // Every check id whole on a table row, to be copied.
+    for report in [&east, &west] {
+        for r in report["results"].as_array().unwrap() {
+            let id = r["id"].as_str().unwrap();
+            assert!(
+                text.lines().any(|l| l.contains(&format!("┆ {id} "))),
+                "{id} is not whole on a row:\n{text}"
+            );
+        }
+    }
+    // Failures first: in west's table no row that passed comes before one that did not.
+    let west_table = &text[text.find("== data center west ==").unwrap()..];
+    let west_table = &west_table[..west_table.find("What to do:").unwrap()];
+    let statuses: Vec<&str> = west_table
+        .lines()
+        .filter_map(|l| l.strip_prefix("│ "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|s| *s != "┆" && *s != "Status")
+        .collect();
+    assert_eq!(statuses.first(), Some(&"FAIL"), "{west_table}");
+    let first_pass = statuses.iter().position(|s| *s == "PASS").unwrap();
+    assert!(
+        statuses[first_pass..].iter().all(|s| *s == "PASS"),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.len(),
+        west["results"].as_array().unwrap().len(),
+        "{statuses:?}"
     );
     std::fs::remove_dir_all(&dir).ok();
 }

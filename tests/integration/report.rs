@@ -495,3 +495,85 @@ fn proxy_passwords_of_a_tls_check_reach_no_output() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn every_command_that_prints_a_document_takes_the_same_formats() {
+    let east = fixture("east-go.json");
+    let west = fixture("west-no-go.json");
+    let after = fixture("west-after.json");
+    let merged_dir = temp_dir("formats-merged");
+    let out = run(&[
+        "report",
+        "merge",
+        arg(&east),
+        arg(&west),
+        "--out",
+        arg(&merged_dir),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let merged = merged_dir.join("merge.json");
+    // What each format must look like: its first bytes, or a marker inside.
+    let looks_right = |format: &str, text: &str| match format {
+        "table" => text.contains('┆'),
+        "json" => serde_json::from_str::<serde_json::Value>(text).is_ok(),
+        "md" => text.starts_with("# "),
+        "html" => text.starts_with("<!DOCTYPE html>"),
+        "junit" => text.starts_with("<?xml") && text.contains("<testsuites"),
+        _ => false,
+    };
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["report", "render", arg(&west)],
+        vec!["report", "render", arg(&merged)],
+        vec!["report", "merge", arg(&east), arg(&west)],
+        vec!["report", "diff", arg(&west), arg(&after)],
+    ];
+    for command in &commands {
+        for format in ["table", "json", "md", "html", "junit"] {
+            let out = run(&[&command[..], &["--format", format]].concat());
+            let text = stdout(&out);
+            assert!(
+                matches!(out.status.code(), Some(0 | 1)),
+                "{command:?} --format {format}: {}",
+                stderr(&out)
+            );
+            if command[1] == "diff" && format == "table" {
+                assert!(text.starts_with("before: "), "{text}");
+                continue;
+            }
+            assert!(
+                looks_right(format, &text),
+                "{command:?} --format {format}:\n{text}"
+            );
+        }
+    }
+    // The diff's JUnit fails the pipeline exactly when it exits 1: one failure per regression.
+    let out = run(&[
+        "report",
+        "diff",
+        arg(&west),
+        arg(&after),
+        "--format",
+        "junit",
+    ]);
+    let regressed: serde_json::Value = serde_json::from_str(&stdout(&run(&[
+        "report",
+        "diff",
+        arg(&west),
+        arg(&after),
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    let failures = stdout(&out).matches("<failure").count();
+    assert_eq!(failures, regressed["regressed"].as_array().unwrap().len());
+    assert_eq!(out.status.code(), Some(if failures > 0 { 1 } else { 0 }));
+    // `report render --format json` writes the document back, still verified.
+    let copy = merged_dir.join("west-copy.json");
+    std::fs::write(
+        &copy,
+        stdout(&run(&["report", "render", arg(&west), "--format", "json"])),
+    )
+    .unwrap();
+    let verify = run(&["report", "verify", arg(&copy)]);
+    assert_eq!(verify.status.code(), Some(0), "{}", stdout(&verify));
+}

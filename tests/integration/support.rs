@@ -2,10 +2,12 @@
 
 use std::process::{Command, Output};
 
-/// The `preflight` binary built for these tests.
+/// The `preflight` binary built for these tests. Tables are laid out 1000
+/// columns wide whatever the caller's terminal, so a test can find a
+/// sentence on one line; the tests of the layout set `COLUMNS` themselves.
 pub fn preflight() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_preflight"));
-    cmd.env("NO_COLOR", "1");
+    cmd.env("NO_COLOR", "1").env("COLUMNS", "1000");
     cmd
 }
 

@@ -7,6 +7,7 @@ mod feeds;
 pub mod identity;
 pub mod spec;
 pub mod tentacles;
+mod words;
 pub mod workers;
 
 pub use dns::dns_name;
@@ -93,8 +94,10 @@ impl Plan {
                 message,
             }
         };
-        let spec: PlanSpec =
-            toml::from_str(source).map_err(|e| at(e.span(), e.message().trim_end().to_string()))?;
+        let spec: PlanSpec = toml::from_str(source).map_err(|e| {
+            let message = words::reword(e.message().trim_end(), source, e.span().map(|s| s.start));
+            at(e.span(), message)
+        })?;
 
         if *spec.version.get_ref() != 1 {
             return Err(at(

@@ -1,8 +1,12 @@
-//! The diff as terminal text and as Markdown (for the cutover ticket).
+//! The diff as terminal text, Markdown (for the cutover ticket), HTML and
+//! JUnit (for a pipeline: a regression fails it).
 
 use std::io::{self, Write};
 
+use quick_junit::{NonSuccessKind, Property, TestCase, TestCaseStatus, TestSuite};
+
 use super::{Diff, Presence, StatusChange};
+use crate::html::{self, esc};
 use crate::markdown::{code, run_cells, text};
 use crate::model::RunHeader;
 
@@ -172,4 +176,161 @@ pub fn write_markdown(out: &mut impl Write, d: &Diff) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// One self-contained HTML page (the report's head, style and foot): the two
+/// runs, then regressed, fixed, changed, new and gone checks, then evidence.
+pub fn write_html(out: &mut impl Write, d: &Diff) -> io::Result<()> {
+    let title = format!(
+        "Diff: {} regressed, {} fixed · {} → {}",
+        d.regressed.len(),
+        d.fixed.len(),
+        d.before.verdict,
+        d.after.verdict
+    );
+    html::write_head(out, &format!("{title} · preflight"))?;
+    writeln!(out, "<h1>{}</h1>", esc(&title))?;
+    writeln!(
+        out,
+        "<table><thead><tr><th></th><th>Data center</th><th>Host</th><th>Started</th><th>Verdict</th><th>Report SHA-256</th></tr></thead><tbody>"
+    )?;
+    for (label, s) in [("Before", &d.before), ("After", &d.after)] {
+        writeln!(
+            out,
+            "<tr><td>{label}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            esc(&s.datacenter),
+            esc(&s.host),
+            esc(&s.started_at),
+            s.verdict,
+            esc(s.report_sha256.as_deref().unwrap_or("(not sealed)"))
+        )?;
+    }
+    writeln!(out, "</tbody></table>")?;
+    if d.plan_changed {
+        writeln!(
+            out,
+            "<p>The runs used different plans: new and gone checks may come from that.</p>"
+        )?;
+    }
+    if d.is_empty() {
+        writeln!(out, "<p>No change.</p>")?;
+    }
+    for (title, changes) in [
+        ("Regressed", &d.regressed),
+        ("Fixed", &d.fixed),
+        ("Changed", &d.changed),
+    ] {
+        if changes.is_empty() {
+            continue;
+        }
+        writeln!(out, "<h2>{title} ({})</h2>", changes.len())?;
+        writeln!(
+            out,
+            "<table><thead><tr><th>Check</th><th>Before</th><th>After</th><th>Found</th><th>What to do</th></tr></thead><tbody>"
+        )?;
+        for c in changes.iter() {
+            writeln!(
+                out,
+                "<tr><td>{}<br/><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&c.title),
+                esc(&c.id),
+                c.before.as_str().to_uppercase(),
+                c.after.as_str().to_uppercase(),
+                esc(&c.after_reason),
+                esc(c.remediation.as_deref().unwrap_or(""))
+            )?;
+        }
+        writeln!(out, "</tbody></table>")?;
+    }
+    for (title, list) in [("New", &d.new), ("Gone", &d.gone)] {
+        if list.is_empty() {
+            continue;
+        }
+        writeln!(out, "<h2>{title} ({})</h2>", list.len())?;
+        writeln!(
+            out,
+            "<table><thead><tr><th>Check</th><th>Status</th><th>Found</th></tr></thead><tbody>"
+        )?;
+        for p in list.iter() {
+            writeln!(
+                out,
+                "<tr><td>{}<br/><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                esc(&p.title),
+                esc(&p.id),
+                p.status.as_str().to_uppercase(),
+                esc(&p.reason)
+            )?;
+        }
+        writeln!(out, "</tbody></table>")?;
+    }
+    if !d.evidence.is_empty() {
+        writeln!(out, "<h2>Evidence changed ({})</h2>", d.evidence.len())?;
+        writeln!(
+            out,
+            "<table><thead><tr><th>Check</th><th>Field</th><th>Before</th><th>After</th></tr></thead><tbody>"
+        )?;
+        for e in &d.evidence {
+            for c in &e.changes {
+                writeln!(
+                    out,
+                    "<tr><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                    esc(&e.id),
+                    esc(&c.path),
+                    esc(optional(&c.before)),
+                    esc(optional(&c.after))
+                )?;
+            }
+        }
+        writeln!(out, "</tbody></table>")?;
+    }
+    let tool = crate::model::Tool {
+        name: "preflight".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    };
+    html::write_foot(out, &tool, "report diff")
+}
+
+/// JUnit XML for a pipeline: one test case per regressed, fixed, changed,
+/// new or gone check; a regression is a `<failure>` (as the exit code is 1),
+/// everything else passes with what moved as its output.
+pub fn write_junit(out: &mut impl Write, d: &Diff) -> io::Result<()> {
+    let mut suite = TestSuite::new(format!(
+        "preflight diff: {} ({}) → {} ({})",
+        d.before.datacenter, d.before.started_at, d.after.datacenter, d.after.started_at
+    ));
+    suite.add_properties([
+        Property::new("before_verdict", d.before.verdict.as_str()),
+        Property::new("after_verdict", d.after.verdict.as_str()),
+    ]);
+    for c in &d.regressed {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status.set_type("regressed");
+        status.set_message(format!("{} → {}: {}", c.before, c.after, c.after_reason));
+        if let Some(r) = &c.remediation {
+            status.set_description(format!("what to do: {r}"));
+        }
+        let mut case = TestCase::new(c.id.as_str(), status);
+        case.set_classname("preflight.diff.regressed");
+        suite.add_test_case(case);
+    }
+    let moved = [("fixed", &d.fixed), ("changed", &d.changed)];
+    for (kind, changes) in moved {
+        for c in changes.iter() {
+            let mut case = TestCase::new(c.id.as_str(), TestCaseStatus::success());
+            case.set_classname(format!("preflight.diff.{kind}"));
+            case.set_system_out(change_line(c));
+            suite.add_test_case(case);
+        }
+    }
+    for (kind, list) in [("new", &d.new), ("gone", &d.gone)] {
+        for p in list.iter() {
+            let mut case = TestCase::new(p.id.as_str(), TestCaseStatus::success());
+            case.set_classname(format!("preflight.diff.{kind}"));
+            case.set_system_out(presence_line(p));
+            suite.add_test_case(case);
+        }
+    }
+    let mut doc = quick_junit::Report::new("preflight diff");
+    doc.add_test_suite(suite);
+    doc.serialize(out).map_err(io::Error::other)
 }

@@ -185,7 +185,7 @@ pub fn merge(inputs: &[Loaded], tool: Tool, allow_mixed_plans: bool) -> Result<M
         };
         let column = &mut datacenters[dc];
         column.hosts.push(run.host.clone());
-        if Verdict::of(&run.results) == Verdict::NoGo {
+        if run.recomputed_verdict() == Verdict::NoGo {
             column.verdict = Verdict::NoGo;
         }
         for r in &run.results {

@@ -4,13 +4,14 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{Cell as TableCell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::Cell as TableCell;
 
 use super::{MatrixRow, Merged, Source};
 use crate::document::status_word;
 use crate::html::{self, esc};
 use crate::markdown::{code, run_cells, text};
 use crate::model::Status;
+use crate::table::{fitted_table, wrap};
 use crate::verdict::Verdict;
 
 /// A cell as a reader sees it: `FAIL`, or `FAIL (1/2)` when only some hosts failed; `—` when absent.
@@ -39,6 +40,24 @@ fn dc_lines(m: &Merged) -> Vec<String> {
         .iter()
         .map(|d| {
             let mut line = format!("{}: {} ({})", d.name, d.verdict, d.hosts.join(", "));
+            let reasons: Vec<String> = m
+                .runs
+                .iter()
+                .filter(|r| r.datacenter == d.name)
+                .filter_map(|r| {
+                    crate::verdict::unproven(&r.results, r.interrupted)
+                        .map(|why| format!("{}: {why}", r.host))
+                })
+                .collect();
+            if m.runs
+                .iter()
+                .any(|r| r.datacenter == d.name && r.interrupted)
+            {
+                line.push_str(" — INTERRUPTED");
+            }
+            if !reasons.is_empty() {
+                line.push_str(&format!(" — {}", reasons.join("; ")));
+            }
             if !d.blockers.is_empty() {
                 line.push_str(&format!(" — blocked by {}", d.blockers.join(", ")));
             }
@@ -47,23 +66,26 @@ fn dc_lines(m: &Merged) -> Vec<String> {
         .collect()
 }
 
-/// The terminal form: the matrix, then the verdicts.
-pub fn write_table(out: &mut impl Write, m: &Merged, wrap: bool) -> io::Result<()> {
-    let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED);
-    if wrap {
-        table.set_content_arrangement(ContentArrangement::Dynamic);
-    } else {
-        table.force_no_tty();
-        table.set_content_arrangement(ContentArrangement::Disabled);
-    }
+/// The terminal form, `width` columns wide (a check id is never broken):
+/// the matrix, then the verdicts.
+pub fn write_table(out: &mut impl Write, m: &Merged, width: u16) -> io::Result<()> {
     let mut header = vec![TableCell::new("Check"), TableCell::new("Severity")];
     header.extend(
         m.datacenters
             .iter()
             .map(|d| TableCell::new(format!("{}\n{}", d.name, d.verdict))),
     );
-    table.set_header(header);
+    let id_width = m
+        .matrix
+        .iter()
+        .map(|r| r.check.chars().count() + 2)
+        .max()
+        .unwrap_or(0);
+    let mut table = fitted_table(
+        width,
+        header,
+        &[(0, u16::try_from(id_width).unwrap_or(u16::MAX))],
+    );
     for row in &m.matrix {
         let mut cells = vec![
             TableCell::new(&row.check),
@@ -79,17 +101,17 @@ pub fn write_table(out: &mut impl Write, m: &Merged, wrap: bool) -> io::Result<(
     writeln!(out, "{table}")?;
     writeln!(out)?;
     for line in dc_lines(m) {
-        writeln!(out, "{line}")?;
+        writeln!(out, "{}", wrap(&line, width, "", "  "))?;
     }
     for p in &m.worker_pools {
-        writeln!(
-            out,
+        let line = format!(
             "pool {} in {}: {}: {}",
             p.pool,
             p.datacenter,
             p.status.as_str().to_uppercase(),
             p.reason
-        )?;
+        );
+        writeln!(out, "{}", wrap(&line, width, "", "  "))?;
     }
     for s in m
         .sources

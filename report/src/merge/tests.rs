@@ -110,7 +110,7 @@ fn rows_line_up_across_data_centers_and_any_no_go_makes_it_no_go() {
     );
 
     let mut text = Vec::new();
-    render::write_table(&mut text, &m, false).unwrap();
+    render::write_table(&mut text, &m, crate::table::DEFAULT_WIDTH).unwrap();
     let text = String::from_utf8(text).unwrap();
     assert!(
         text.contains("west: NO-GO (j2) — blocked by tcp.new-server-polling"),
@@ -301,4 +301,61 @@ fn the_merged_document_round_trips_and_verifies() {
     assert_eq!(value["kind"], "merge");
     let back: Merged = serde_json::from_value(value).unwrap();
     assert_eq!(back.matrix, m.matrix);
+}
+
+#[test]
+fn an_interrupted_or_empty_run_makes_its_data_center_no_go_and_every_form_says_why() {
+    let east = run(
+        "east",
+        "j1",
+        "2026-01-01T00:00:00Z",
+        vec![result("dc.east.tcp.a", Severity::Warning, Status::Pass)],
+    );
+    let mut west = run(
+        "west",
+        "j2",
+        "2026-01-01T00:00:00Z",
+        vec![
+            result("dc.west.tcp.a", Severity::Blocker, Status::Pass),
+            result("dc.west.tcp.b", Severity::Warning, Status::Skipped),
+        ],
+    );
+    west.report.mark_interrupted();
+    let north = run("north", "j3", "2026-01-01T00:00:00Z", Vec::new());
+    let m = merge(&[east, west, north], tool(), false).unwrap();
+    let verdicts: Vec<_> = m
+        .datacenters
+        .iter()
+        .map(|d| (d.name.as_str(), d.verdict))
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("east", Verdict::Go),
+            ("west", Verdict::NoGo),
+            ("north", Verdict::NoGo)
+        ]
+    );
+    let mut table = Vec::new();
+    render::write_table(&mut table, &m, crate::table::DEFAULT_WIDTH).unwrap();
+    let mut md = Vec::new();
+    render::write_markdown(&mut md, &m).unwrap();
+    let mut html = Vec::new();
+    render::write_html(&mut html, &m).unwrap();
+    let mut junit = Vec::new();
+    render::write_junit(&mut junit, &m).unwrap();
+    for (name, text) in [
+        ("table", table),
+        ("md", md),
+        ("html", html),
+        ("junit", junit),
+    ] {
+        let text = String::from_utf8(text).unwrap();
+        assert!(text.contains("INTERRUPTED"), "{name}: {text}");
+        assert!(
+            text.contains("the run was interrupted: 1 check not run"),
+            "{name}: {text}"
+        );
+        assert!(text.contains("no check ran"), "{name}: {text}");
+    }
 }

@@ -102,8 +102,8 @@ proptest! {
         let tool = r.tool.clone();
         let m = merge::merge(&[loaded(&r)], tool, false).unwrap();
         prop_assert_eq!(m.verdict, r.verdict);
-        prop_assert_eq!(m.verdict, Verdict::of(&r.results));
-        prop_assert_eq!(m.exit_code(), report::exit_code(&r.results, report::FailOn::Blocker));
+        prop_assert_eq!(m.verdict, Verdict::of(&r.results, r.interrupted));
+        prop_assert_eq!(m.exit_code(), report::exit_code(&r.results, r.interrupted, report::FailOn::Blocker));
         prop_assert_eq!(m.matrix.len(), r.results.len());
         for (row, result) in m.matrix.iter().zip(&r.results) {
             prop_assert_eq!(row.cells[&r.datacenter].status, result.status);
@@ -159,7 +159,7 @@ fn merge_of_a_go_and_a_no_go_data_center_snapshot() {
     merge::render::write_markdown(&mut md, &m).unwrap();
     insta::assert_snapshot!("merge.md", String::from_utf8(md).unwrap());
     let mut table = Vec::new();
-    merge::render::write_table(&mut table, &m, false).unwrap();
+    merge::render::write_table(&mut table, &m, report::table::DEFAULT_WIDTH).unwrap();
     insta::assert_snapshot!("merge.table", String::from_utf8(table).unwrap());
 }
 

@@ -244,3 +244,37 @@ fn every_status_and_severity_renders_in_every_format() {
         assert!(text.contains("dc.x.tcp.c0-blocker"), "{format}");
     }
 }
+
+#[test]
+fn an_interrupted_run_says_so_in_every_document_and_reads_back() {
+    let mut report = west().report;
+    let before = render_all(&report);
+    for (name, text) in &before {
+        assert!(
+            !text.contains("INTERRUPTED") && !text.contains("\"interrupted\""),
+            "{name} says interrupted before the run was"
+        );
+    }
+    // The fixture is from before the field existed: it still verifies.
+    assert!(west().integrity.is_verified());
+    report.mark_interrupted();
+    report.seal();
+    for (name, text) in render_all(&report) {
+        assert!(
+            text.contains("INTERRUPTED")
+                || (name == "report.json" && text.contains("\"interrupted\": true")),
+            "{name} does not say the run was interrupted:\n{text}"
+        );
+    }
+    let mut json = Vec::new();
+    report.write_json(&mut json).unwrap();
+    let json = String::from_utf8(json).unwrap();
+    assert!(json.contains("\"interrupted\": true"), "{json}");
+    let loaded = report::load::parse_report(&json, "report.json").unwrap();
+    assert!(loaded.report.interrupted && loaded.integrity.is_verified());
+    assert_eq!(loaded.report.verdict, report::Verdict::NoGo);
+    // Dropping the field from an interrupted run is an edit the reader catches.
+    let edited = json.replace("\"interrupted\": true,", "");
+    let l = report::load::parse_report(&edited, "report.json").unwrap();
+    assert!(!l.integrity.is_verified());
+}

@@ -55,6 +55,9 @@ pub fn dns(args: CheckDnsArgs) -> Result<i32> {
         })
         .collect();
     let settings = RunSettings::adhoc(args.timeout.get());
+    if let Some(dir) = &args.output.out {
+        output::prepare_out_dir(dir)?;
+    }
     let finished = output::run_checks_with_resolvers(&checks, &settings, &args.resolvers)?;
     output::emit(&finished, &args.output)
 }

@@ -86,6 +86,9 @@ pub fn feed(args: CheckFeedArgs) -> Result<i32> {
             .collect(),
         ..RunSettings::adhoc(args.http.timeout.get())
     };
+    if let Some(dir) = &args.output.out {
+        output::prepare_out_dir(dir)?;
+    }
     let finished = output::run_checks(&[check], &settings)?;
     output::emit(&finished, &args.output)
 }

@@ -32,6 +32,9 @@ pub fn tcp(args: CheckTcpArgs) -> Result<i32> {
         })
         .collect();
     let settings = RunSettings::adhoc(args.timeout.get());
+    if let Some(dir) = &args.output.out {
+        output::prepare_out_dir(dir)?;
+    }
     let finished = output::run_checks(&checks, &settings)?;
     output::emit(&finished, &args.output)
 }

@@ -61,6 +61,9 @@ pub fn tls(args: CheckTlsArgs) -> Result<i32> {
         secrets,
         ..RunSettings::adhoc(args.timeout.get())
     };
+    if let Some(dir) = &args.output.out {
+        output::prepare_out_dir(dir)?;
+    }
     let finished = output::run_checks(&checks, &settings)?;
     output::emit(&finished, &args.output)
 }

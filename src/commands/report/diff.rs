@@ -5,7 +5,7 @@ use std::io::Write;
 use anyhow::Result;
 use report::diff::{self, render};
 
-use crate::cli::{DiffArgs, DiffFormat};
+use crate::cli::{DiffArgs, Format};
 
 /// Prints what changed; exit 1 when anything regressed.
 pub fn diff(args: DiffArgs) -> Result<i32> {
@@ -15,12 +15,14 @@ pub fn diff(args: DiffArgs) -> Result<i32> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
-        DiffFormat::Table => render::write_text(&mut out, &d)?,
-        DiffFormat::Json => {
+        Format::Table => render::write_text(&mut out, &d)?,
+        Format::Json => {
             serde_json::to_writer_pretty(&mut out, &d)?;
             writeln!(out)?;
         }
-        DiffFormat::Md => render::write_markdown(&mut out, &d)?,
+        Format::Md => render::write_markdown(&mut out, &d)?,
+        Format::Html => render::write_html(&mut out, &d)?,
+        Format::Junit => render::write_junit(&mut out, &d)?,
     }
     out.flush()?;
     Ok(d.exit_code())

@@ -1,11 +1,11 @@
 //! `preflight report merge FILE... [--out DIR]`.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use anyhow::Result;
 use report::merge::{self, Merged, render};
 
-use crate::cli::{MergeArgs, MergeFormat};
+use crate::cli::{Format, MergeArgs};
 use crate::output;
 
 /// The files `--out DIR` writes, in the order they are renamed into place.
@@ -13,6 +13,9 @@ pub const MERGE_FILES: [&str; 4] = ["merge.md", "merge.html", "merge.junit.xml",
 
 /// Merges, prints, writes; exit 1 when any data center is NO-GO.
 pub fn merge(args: MergeArgs) -> Result<i32> {
+    if let Some(dir) = &args.out {
+        output::prepare_out_dir(dir)?;
+    }
     let inputs = args
         .files
         .iter()
@@ -27,16 +30,15 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
-        MergeFormat::Table => {
-            render::write_table(&mut out, &merged, std::io::stdout().is_terminal())?
-        }
-        MergeFormat::Json => merged.write_json(&mut out)?,
-        MergeFormat::Md => render::write_markdown(&mut out, &merged)?,
-        MergeFormat::Html => render::write_html(&mut out, &merged)?,
+        Format::Table => render::write_table(&mut out, &merged, output::text_width())?,
+        Format::Json => merged.write_json(&mut out)?,
+        Format::Md => render::write_markdown(&mut out, &merged)?,
+        Format::Html => render::write_html(&mut out, &merged)?,
+        Format::Junit => render::write_junit(&mut out, &merged)?,
     }
     out.flush()?;
     if let Some(dir) = &args.out {
-        write_files(dir, &merged)?;
+        write_files(dir, &merged, output::FileMode::from_private(args.private))?;
         eprintln!(
             "merged documents written to {} (merge.json, merge.md, merge.html, merge.junit.xml)",
             dir.display()
@@ -46,7 +48,7 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
 }
 
 /// Writes the merged document in every format, atomically as a set.
-pub fn write_files(dir: &std::path::Path, merged: &Merged) -> Result<()> {
+pub fn write_files(dir: &std::path::Path, merged: &Merged, mode: output::FileMode) -> Result<()> {
     let mut md = Vec::new();
     render::write_markdown(&mut md, merged)?;
     let mut html = Vec::new();
@@ -59,5 +61,5 @@ pub fn write_files(dir: &std::path::Path, merged: &Merged) -> Result<()> {
         .into_iter()
         .zip([&md[..], &html[..], &junit[..], &json[..]])
         .collect();
-    output::write_atomic_set(dir, &files)
+    output::write_atomic_set(dir, &files, mode)
 }

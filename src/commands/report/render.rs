@@ -1,13 +1,13 @@
-//! `preflight report render FILE --format md|html|junit|table`, for a
+//! `preflight report render FILE --format table|json|md|html|junit`, for a
 //! report.json or a merge.json.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use anyhow::Result;
 use report::load::{self, Document};
 use report::merge::render as merged;
 
-use crate::cli::{RenderArgs, RenderFormat};
+use crate::cli::{Format, RenderArgs};
 use crate::output;
 
 /// Renders a saved document on standard output; exit 0 once written.
@@ -20,17 +20,18 @@ pub fn render(args: RenderArgs) -> Result<i32> {
             report::Redactor::new().report(&mut loaded.report);
             let report = &loaded.report;
             match args.format {
-                RenderFormat::Md => report::markdown::write_markdown(&mut out, report)?,
-                RenderFormat::Html => report::html::write_html(&mut out, report)?,
-                RenderFormat::Junit => report::junit::write_junit(&mut out, report)?,
-                RenderFormat::Table => {
-                    output::print_table(&mut out, report)?;
-                    writeln!(
-                        out,
-                        "\n{}: {}",
+                Format::Json => report.write_json(&mut out)?,
+                Format::Md => report::markdown::write_markdown(&mut out, report)?,
+                Format::Html => report::html::write_html(&mut out, report)?,
+                Format::Junit => report::junit::write_junit(&mut out, report)?,
+                Format::Table => {
+                    output::print_table(&mut out, report, args.sort)?;
+                    let verdict = format!(
+                        "{}: {}",
                         report.datacenter,
                         report::document::verdict_line(report)
-                    )?;
+                    );
+                    writeln!(out, "\n{}", output::fitted(&verdict))?;
                 }
             }
         }
@@ -41,12 +42,11 @@ pub fn render(args: RenderArgs) -> Result<i32> {
             }
             let m = &loaded.merged;
             match args.format {
-                RenderFormat::Md => merged::write_markdown(&mut out, m)?,
-                RenderFormat::Html => merged::write_html(&mut out, m)?,
-                RenderFormat::Junit => merged::write_junit(&mut out, m)?,
-                RenderFormat::Table => {
-                    merged::write_table(&mut out, m, std::io::stdout().is_terminal())?
-                }
+                Format::Json => m.write_json(&mut out)?,
+                Format::Md => merged::write_markdown(&mut out, m)?,
+                Format::Html => merged::write_html(&mut out, m)?,
+                Format::Junit => merged::write_junit(&mut out, m)?,
+                Format::Table => merged::write_table(&mut out, m, output::text_width())?,
             }
         }
     }
