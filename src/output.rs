@@ -112,6 +112,20 @@ pub async fn run_checks_async_with_resolvers(
     .await;
     progress.finish_and_clear();
     probe::runner::apply_waivers(&mut results, &settings.waivers);
+    Ok(Finished {
+        report: seal_report(results, settings, started_at),
+        elapsed: start.elapsed(),
+    })
+}
+
+/// The report of finished results: header facts, credentials redacted
+/// (the settings' secrets too), sealed with its digest. Every command that
+/// produces a report.json ends here.
+pub fn seal_report(
+    results: Vec<report::CheckResult>,
+    settings: &RunSettings,
+    started_at: SystemTime,
+) -> Report {
     let mut report = Report::new(
         Tool {
             name: env!("CARGO_PKG_NAME").into(),
@@ -131,10 +145,7 @@ pub async fn run_checks_async_with_resolvers(
         .with_secrets(settings.secrets.iter().cloned())
         .report(&mut report);
     report.seal();
-    Ok(Finished {
-        report,
-        elapsed: start.elapsed(),
-    })
+    report
 }
 
 fn progress_bar(len: u64) -> ProgressBar {
