@@ -92,23 +92,6 @@ pub fn readiness(args: ReadinessArgs) -> Result<i32> {
         new: new_client,
         since,
     };
-    let started_at = SystemTime::now();
-    let start = Instant::now();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    let evidence = runtime
-        .block_on(readiness::gather(&options))
-        .map_err(|e| anyhow!("{e}"))?;
-    let elapsed_ms = start.elapsed().as_millis() as u64;
-    for note in &evidence.notes {
-        eprintln!("note: {note}");
-    }
-    let results = readiness::assess(&evidence, &spec)
-        .into_iter()
-        .map(|f| f.into_result(&evidence.server, elapsed_ms))
-        .collect();
     let settings = RunSettings {
         datacenter: DATACENTER.into(),
         migration: plan.as_ref().and_then(Plan::migration),
@@ -116,11 +99,39 @@ pub fn readiness(args: ReadinessArgs) -> Result<i32> {
         secrets,
         ..RunSettings::adhoc(timeout)
     };
-    let finished = Finished {
-        report: seal_report(results, &settings, started_at),
-        elapsed: start.elapsed(),
-    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let finished = runtime.block_on(run(&options, &spec, &settings))?;
     emit(&finished, &args.output)
+}
+
+/// Reads the server, judges it and builds the sealed report (data center
+/// `settings.datacenter`, the settings' secrets redacted): the command's
+/// body, and the demo's readiness run.
+pub async fn run(
+    options: &GatherOptions,
+    spec: &ReadinessSpec,
+    settings: &RunSettings,
+) -> Result<Finished> {
+    let started_at = SystemTime::now();
+    let start = Instant::now();
+    let evidence = readiness::gather(options)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let elapsed_ms = start.elapsed().as_millis() as u64;
+    for note in &evidence.notes {
+        eprintln!("note: {note}");
+    }
+    let results = readiness::assess(&evidence, spec)
+        .into_iter()
+        .map(|f| f.into_result(&evidence.server, elapsed_ms))
+        .collect();
+    Ok(Finished {
+        report: seal_report(results, settings, started_at),
+        elapsed: start.elapsed(),
+    })
 }
 
 /// The old server (flags or the plan's `[old_server]`) and, for the version
