@@ -417,3 +417,91 @@ fn a_wrong_key_is_error_on_every_rule_that_reads_with_it_and_never_printed() {
     assert!(reason.contains("HTTP 401"), "{reason}");
     assert!(!stdout(&o).contains(wrong) && !stderr(&o).contains(wrong));
 }
+
+#[test]
+fn a_plan_gives_the_servers_and_the_target_and_a_new_instance_older_than_the_old_is_a_blocker() {
+    let old = lab("plan-old", "", &[], true);
+    // The new instance answers /api with an older version than the old server's 2024.1.
+    let new = lab(
+        "plan-new",
+        "clean",
+        &[(
+            "api",
+            Fault::Body(
+                r#"{"Application":"Octopus Deploy","Version":"2023.4.8000","Links":{}}"#.into(),
+            ),
+        )],
+        true,
+    );
+    let dir = old.ca_file.parent().unwrap().to_path_buf();
+    std::fs::copy(&new.ca_file, dir.join("new-ca.pem")).unwrap();
+    let plan = dir.join("plan.toml");
+    std::fs::write(
+        &plan,
+        format!(
+            r#"version = 1
+
+[migration]
+name = "Acme: to a new instance"
+target = "instance"
+
+[old_server]
+url = "{old}"
+api_key_env = "OLD_KEY"
+ca_file = "ca.pem"
+
+[new_server]
+url = "{new}"
+api_key_env = "NEW_KEY"
+ca_file = "new-ca.pem"
+"#,
+            old = old.fake.url,
+            new = new.fake.url
+        ),
+    )
+    .unwrap();
+    let plan_s = plan.display().to_string();
+    // One CA file per server: the flag would override both, so give none.
+    let o = run_with_env(
+        &["readiness", "--plan", &plan_s, "--format", "json"],
+        &[("OLD_KEY", KEY), ("NEW_KEY", KEY)],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report = json(&o);
+    assert_eq!(report["migration"]["name"], "Acme: to a new instance");
+    let (status, severity, reason) = result(&report, "readiness.version");
+    assert_eq!((status.as_str(), severity.as_str()), ("fail", "blocker"));
+    assert!(
+        reason.contains("2023.4.8000, older than the old server's 2024.1.12281"),
+        "{reason}"
+    );
+    // For a new instance the Cloud-only rules are information.
+    for id in [
+        "readiness.run-on-server",
+        "readiness.package-storage",
+        "readiness.auth-providers",
+    ] {
+        let (status, severity, _) = result(&report, id);
+        assert_eq!(
+            (status.as_str(), severity.as_str()),
+            ("warn", "info"),
+            "{id}"
+        );
+    }
+    assert!(!report["plan_sha256"].as_str().unwrap().is_empty());
+    assert_no_secret(&[&stdout(&o), &stderr(&o)]);
+
+    // A target the plan does not know: exit 2 naming the file, line and column.
+    std::fs::write(
+        &plan,
+        "version = 1\n[migration]\nname = \"x\"\ntarget = \"moon\"\n",
+    )
+    .unwrap();
+    let o = run_with_env(&["readiness", "--plan", &plan_s], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("plan.toml:4:") && err.contains("moon"),
+        "{err}"
+    );
+}

@@ -361,7 +361,7 @@ pub fn users(ev: &ServerEvidence, spec: &ReadinessSpec) -> Finding {
             list(&service)
         )
     };
-    if directory_only.is_empty() || spec.target == Target::Instance && directory_only.is_empty() {
+    if directory_only.is_empty() {
         return f(Outcome::new(
             Status::Pass,
             format!("{people} active user(s), none signing in only through Active Directory or LDAP{services}; users are not exported: invite them on the new instance"),
@@ -792,10 +792,11 @@ pub fn package_storage(ev: &ServerEvidence, spec: &ReadinessSpec) -> Finding {
         Ok(p) => p,
         Err(errors) => return f(read_failed("the built-in feed's packages", &errors)),
     };
+    // Saturating: a hostile server's sizes cannot overflow the sum.
     let total: u64 = packages
         .iter()
         .filter_map(|(_, p)| p.package_size_bytes)
-        .sum();
+        .fold(0, u64::saturating_add);
     let unknown = packages
         .iter()
         .filter(|(_, p)| p.package_size_bytes.is_none())

@@ -586,3 +586,80 @@ fn sizes_parse_in_decimal_and_binary_units() {
     assert_eq!(size(999), "999 B");
     assert_eq!(size(6_200_000_000), "6.2 GB");
 }
+
+mod hostile {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Text a hostile server might send: empty, huge-ish, control characters, look-alike values.
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just(String::new()),
+            Just("true".to_string()),
+            Just("2021.1".to_string()),
+            Just("999999999999999999999.1".to_string()),
+            Just("2026-11-30T09:15:02.123+10:00".to_string()),
+            Just("http://[::1".to_string()),
+            Just("https://u:p@10.0.0.1/x".to_string()),
+            "[ -~]{0,20}",
+            "\\PC{0,12}",
+        ]
+    }
+
+    fn size() -> impl Strategy<Value = Option<u64>> {
+        prop_oneof![
+            Just(None),
+            Just(Some(u64::MAX)),
+            any::<u64>().prop_map(Some)
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// Whatever a server sends that deserializes, every rule judges it
+        /// without panicking (sizes that overflow a sum, versions that are
+        /// not numbers, URLs that are not URLs, times that are not times).
+        #[test]
+        fn every_rule_survives_what_a_hostile_server_sends(
+            version in text(),
+            names in proptest::collection::vec(text(), 1..4),
+            sizes in proptest::collection::vec(size(), 0..4),
+            caps in proptest::collection::vec(proptest::option::of(any::<u32>()), 0..3),
+            flags in proptest::collection::vec(any::<bool>(), 4),
+            cloud_target in any::<bool>(),
+            cutover in any::<bool>(),
+        ) {
+            let mut ev = server();
+            ev.root.as_mut().unwrap().version = version.clone();
+            ev.new_root = Some(Ok(ServerEvidence::empty("x").root.unwrap()));
+            ev.maintenance.as_mut().unwrap().is_in_maintenance_mode = flags[0];
+            let n = &names[0];
+            ev.users = Ok(de(json!([{"Id": n, "Username": n, "IsActive": flags[1], "IsService": flags[2],
+                "Identities": names.iter().map(|p| json!({"IdentityProviderName": p})).collect::<Vec<_>>()}])));
+            ev.teams = Ok(de(json!([{"Id": "teams-administrators", "Name": n, "MemberUserIds": names,
+                "ExternalSecurityGroups": names.iter().map(|g| json!({"Id": g})).collect::<Vec<_>>()}])));
+            ev.nodes = Ok(caps.iter().map(|c| de(json!({"Id": n, "Name": n, "MaxConcurrentTasks": c}))).collect());
+            ev.active_tasks = Ok(de(json!([{"Id": n, "Name": n, "State": names.last().unwrap()}])));
+            ev.events = Some(Ok(names.iter().map(|t| de(json!({"Id": t, "Category": "Created", "Occurred": t,
+                "RelatedDocumentIds": ["Releases-1"]}))).collect()));
+            let s = space(&mut ev);
+            s.packages = Ok(sizes.iter().map(|b| de(json!({"PackageId": n, "Version": version, "PackageSizeBytes": b}))).collect());
+            s.subscriptions = Ok(names.iter().map(|u| de(json!({"Id": u, "Name": u,
+                "EventNotificationSubscription": {"WebhookURI": u}}))).collect());
+            s.machines = Ok(names.iter().map(|m| de(json!({"Id": m, "Name": m,
+                "Endpoint": {"CommunicationStyle": m, "TentacleVersionDetails": {"Version": m, "UpgradeRequired": flags[3]}}}))).collect());
+            with_process(&mut ev, names.iter().map(|a| action(a, json!({"WorkerPoolId": a}))).collect());
+            let spec = ReadinessSpec {
+                target: if cloud_target { Target::Cloud } else { Target::Instance },
+                phase: if cutover { Phase::Cutover } else { Phase::Prep },
+                since: Some(Since(parse_instant("2026-11-25T00:00:00Z").unwrap())),
+                storage_limit_bytes: 1,
+                file_limit_bytes: 1,
+            };
+            let findings = assess(&ev, &spec);
+            prop_assert_eq!(findings.len(), 15);
+        }
+    }
+}
