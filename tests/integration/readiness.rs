@@ -505,3 +505,50 @@ ca_file = "new-ca.pem"
         "{err}"
     );
 }
+
+#[test]
+fn report_diff_compares_a_prep_and_a_cutover_run_and_an_unset_key_is_exit_2() {
+    let lab = lab("diff", "", &[], true);
+    let dir = lab.ca_file.parent().unwrap().to_path_buf();
+    let (prep, cut) = (dir.join("prep"), dir.join("cutover"));
+    for (phase, out) in [("prep", &prep), ("cutover", &cut)] {
+        let o = readiness(&lab, &["--phase", phase, "--out", out.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    }
+    let before = prep.join("report.json").display().to_string();
+    let after = cut.join("report.json").display().to_string();
+    let diff = run_with_env(&["report", "diff", &before, &after], &[]);
+    assert_eq!(
+        diff.status.code(),
+        Some(1),
+        "the cutover rules regressed: {}",
+        stdout(&diff)
+    );
+    let text = stdout(&diff);
+    assert!(
+        text.contains("cutover.task-cap") && text.contains("cutover.maintenance-mode"),
+        "{text}"
+    );
+
+    let ca = lab.ca_file.display().to_string();
+    let requests = lab.fake.seen().len();
+    let o = run_with_env(
+        &[
+            "readiness",
+            "--server",
+            &lab.fake.url,
+            "--api-key-env",
+            "PREFLIGHT_UNSET_KEY_VAR",
+            "--ca-file",
+            &ca,
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("PREFLIGHT_UNSET_KEY_VAR is not set"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(lab.fake.seen().len(), requests, "no request without a key");
+}
