@@ -72,6 +72,91 @@ Example:
         after_help = "Example:\n  preflight report merge east/report.json west/report.json --out merged\n  preflight report diff before/report.json after/report.json --format md"
     )]
     Report(ReportCommand),
+    /// Read the old server's REST API and say what blocks the move to Octopus
+    /// Cloud or a new instance (steps on the server, AD/LDAP sign-in, storage,
+    /// targets to recreate) and, at cutover, whether the old server is quiet.
+    #[command(after_help = READINESS_HELP)]
+    Readiness(ReadinessArgs),
+}
+
+const READINESS_HELP: &str = "\
+Example:
+  preflight readiness --server https://octopus.example.com \\
+      --api-key-env OCTOPUS_OLD_API_KEY --out reports/server
+  preflight readiness --plan plan.toml --phase cutover --since 7d
+
+Exit codes: 0 GO, 1 NO-GO (a blocker failed, errored or was not run), 2 input or tool error.
+See docs/readiness.md for what each rule reads and what to do about it.";
+
+/// Where the projects go (`--target`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    /// Octopus Cloud: no AD/LDAP, nothing runs on the server, storage limits.
+    Cloud,
+    /// A new self-hosted instance: the Cloud-only rules are info.
+    Instance,
+}
+
+/// Where in the migration the run is (`--phase`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum PhaseArg {
+    /// Preparing: the cutover rules are info.
+    #[default]
+    Prep,
+    /// Cutting over: maintenance mode, task cap 0 and no running task are blockers.
+    Cutover,
+}
+
+#[derive(Debug, Args)]
+pub struct ReadinessArgs {
+    /// The old server's portal URL (https only: the key never crosses the network in clear).
+    #[arg(
+        long,
+        value_name = "URL",
+        required_unless_present = "plan",
+        conflicts_with = "plan"
+    )]
+    pub server: Option<String>,
+    /// The environment variable holding an API key of the old server (its name; the key is never printed).
+    #[arg(
+        long,
+        value_name = "VAR",
+        required_unless_present = "plan",
+        conflicts_with = "plan"
+    )]
+    pub api_key_env: Option<String>,
+    /// Read the old server from a plan: [old_server] url, api_key_env, ca_file;
+    /// [new_server] url, api_key_env for --target instance; [migration] target.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// Where the projects go; default cloud, or the plan's [migration] target.
+    #[arg(long, value_enum)]
+    pub target: Option<TargetArg>,
+    /// prep: the cutover rules are info; cutover: they are blockers.
+    #[arg(long, value_enum, default_value_t = PhaseArg::Prep)]
+    pub phase: PhaseArg,
+    /// Start of the side-by-side window: an RFC 3339 time or a duration back
+    /// from now (7d, 36h); releases and deployments since then are CI still
+    /// pointed at the old server.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// The target's total file storage (1TB, 500GB, 1.5TiB); default Octopus Cloud's 1 TB.
+    #[arg(long, value_name = "SIZE")]
+    pub storage_limit: Option<String>,
+    /// The new instance's portal URL (--target instance): its version must not be older than the old server's.
+    #[arg(long, value_name = "URL", requires = "new_api_key_env")]
+    pub new_server: Option<String>,
+    /// The environment variable holding an API key of the new instance.
+    #[arg(long, value_name = "VAR", requires = "new_server")]
+    pub new_api_key_env: Option<String>,
+    /// Also trust the CA certificates in this PEM file for the servers' HTTPS.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Bounds each API request (connect, TLS, the whole answer), with a unit.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub timeout: PlanDuration,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -624,10 +709,10 @@ mod tests {
         cmd.build();
         let mut helps = Vec::new();
         walk(&mut cmd, "", &mut helps);
-        // preflight, 7 commands, plan's 3, check's 5, report's 4.
+        // preflight, 8 commands, plan's 3, check's 5, report's 4.
         assert_eq!(
             helps.len(),
-            1 + 7 + 3 + 5 + 4,
+            1 + 8 + 3 + 5 + 4,
             "{:?}",
             helps.iter().map(|h| &h.0).collect::<Vec<_>>()
         );

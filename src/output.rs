@@ -115,6 +115,26 @@ pub async fn run_checks_async_with_resolvers(
     .await;
     progress.finish_and_clear();
     probe::runner::apply_waivers(&mut results, &settings.waivers);
+    Ok(Finished {
+        report: seal_report(
+            results,
+            settings,
+            started_at,
+            interrupted.load(std::sync::atomic::Ordering::SeqCst),
+        ),
+        elapsed: start.elapsed(),
+    })
+}
+
+/// The report of finished results: header facts, credentials redacted
+/// (the settings' secrets too), sealed with its digest. Every command that
+/// produces a report.json ends here.
+pub fn seal_report(
+    results: Vec<report::CheckResult>,
+    settings: &RunSettings,
+    started_at: SystemTime,
+    interrupted: bool,
+) -> Report {
     let mut report = Report::new(
         Tool {
             name: env!("CARGO_PKG_NAME").into(),
@@ -129,7 +149,7 @@ pub async fn run_checks_async_with_resolvers(
         settings.plan_sha256.clone(),
         results,
     );
-    if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+    if interrupted {
         report.mark_interrupted();
     }
     // Nothing below sees a credential: table, JSON and every file come from this.
@@ -137,10 +157,7 @@ pub async fn run_checks_async_with_resolvers(
         .with_secrets(settings.secrets.iter().cloned())
         .report(&mut report);
     report.seal();
-    Ok(Finished {
-        report,
-        elapsed: start.elapsed(),
-    })
+    report
 }
 
 fn progress_bar(len: u64) -> ProgressBar {

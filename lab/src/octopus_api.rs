@@ -1,4 +1,4 @@
-//! A fake Octopus REST API for `plan from-octopus`: it serves the JSON
+//! A fake Octopus REST API for `plan from-octopus` and `readiness`: it serves the JSON
 //! documents of a fixture directory (`fixtures/octopus-api/`) the way a
 //! server pages them, requires `X-Octopus-ApiKey` everywhere but `/api`
 //! (401 otherwise, as Octopus answers), and can be told to misbehave on one
@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::web::{HttpServer, Request, Response, Seen};
@@ -71,6 +71,108 @@ impl FakeOctopus {
     pub fn seen(&self) -> Vec<Seen> {
         self.server.seen()
     }
+}
+
+/// The clean server of `fixtures/octopus-api/clean/` (ready for Cloud, quiet),
+/// built in so `preflight demo` can serve it without the source tree:
+/// `(file, text)`, written out by [`write_fixtures`].
+pub const CLEAN_SERVER: &[(&str, &str)] = &[
+    (
+        "api.json",
+        include_str!("../../fixtures/octopus-api/clean/api.json"),
+    ),
+    (
+        "api/Spaces-1/actiontemplates.json",
+        include_str!("../../fixtures/octopus-api/clean/api/Spaces-1/actiontemplates.json"),
+    ),
+    (
+        "api/Spaces-1/deploymentprocesses.json",
+        include_str!("../../fixtures/octopus-api/clean/api/Spaces-1/deploymentprocesses.json"),
+    ),
+    (
+        "api/Spaces-1/machines.json",
+        include_str!("../../fixtures/octopus-api/clean/api/Spaces-1/machines.json"),
+    ),
+    (
+        "api/Spaces-1/packages.json",
+        include_str!("../../fixtures/octopus-api/clean/api/Spaces-1/packages.json"),
+    ),
+    (
+        "api/Spaces-1/projects.json",
+        include_str!("../../fixtures/octopus-api/clean/api/Spaces-1/projects.json"),
+    ),
+    (
+        "api/Spaces-1/projecttriggers.json",
+        include_str!("../../fixtures/octopus-api/clean/api/Spaces-1/projecttriggers.json"),
+    ),
+    (
+        "api/Spaces-1/runbookProcesses.json",
+        include_str!("../../fixtures/octopus-api/clean/api/Spaces-1/runbookProcesses.json"),
+    ),
+    (
+        "api/Spaces-1/runbooks.json",
+        include_str!("../../fixtures/octopus-api/clean/api/Spaces-1/runbooks.json"),
+    ),
+    (
+        "api/Spaces-1/subscriptions.json",
+        include_str!("../../fixtures/octopus-api/clean/api/Spaces-1/subscriptions.json"),
+    ),
+    (
+        "api/Spaces-1/workerpools.json",
+        include_str!("../../fixtures/octopus-api/clean/api/Spaces-1/workerpools.json"),
+    ),
+    (
+        "api/Spaces-1/workers.json",
+        include_str!("../../fixtures/octopus-api/clean/api/Spaces-1/workers.json"),
+    ),
+    (
+        "api/authentication.json",
+        include_str!("../../fixtures/octopus-api/clean/api/authentication.json"),
+    ),
+    (
+        "api/events.json",
+        include_str!("../../fixtures/octopus-api/clean/api/events.json"),
+    ),
+    (
+        "api/featuresconfiguration.json",
+        include_str!("../../fixtures/octopus-api/clean/api/featuresconfiguration.json"),
+    ),
+    (
+        "api/maintenanceconfiguration.json",
+        include_str!("../../fixtures/octopus-api/clean/api/maintenanceconfiguration.json"),
+    ),
+    (
+        "api/octopusservernodes.json",
+        include_str!("../../fixtures/octopus-api/clean/api/octopusservernodes.json"),
+    ),
+    (
+        "api/spaces.json",
+        include_str!("../../fixtures/octopus-api/clean/api/spaces.json"),
+    ),
+    (
+        "api/tasks.json",
+        include_str!("../../fixtures/octopus-api/clean/api/tasks.json"),
+    ),
+    (
+        "api/teams.json",
+        include_str!("../../fixtures/octopus-api/clean/api/teams.json"),
+    ),
+    (
+        "api/users.json",
+        include_str!("../../fixtures/octopus-api/clean/api/users.json"),
+    ),
+];
+
+/// Writes fixture files (`(relative path, text)`) under `dir`, creating folders.
+pub fn write_fixtures(dir: &Path, files: &[(&str, &str)]) -> io::Result<()> {
+    for (name, text) in files {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, text)?;
+    }
+    Ok(())
 }
 
 const JSON: &str = "application/json; charset=utf-8";
@@ -168,7 +270,31 @@ fn endless(target: &str) -> Response {
 
 #[cfg(test)]
 mod tests {
-    use super::route_of;
+    use super::{CLEAN_SERVER, route_of};
+
+    #[test]
+    fn the_built_in_clean_server_is_every_file_of_its_fixture_set() {
+        fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    walk(&p, root, out);
+                } else {
+                    out.push(p.strip_prefix(root).unwrap().display().to_string());
+                }
+            }
+        }
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/octopus-api/clean");
+        let mut on_disk = Vec::new();
+        walk(&root, &root, &mut on_disk);
+        on_disk.sort();
+        let built_in: Vec<String> = CLEAN_SERVER.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(
+            built_in, on_disk,
+            "regenerate CLEAN_SERVER's list after generate.py changes clean/"
+        );
+    }
 
     #[test]
     fn routes_name_fixture_files_and_refuse_escapes() {

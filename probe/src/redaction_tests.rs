@@ -161,6 +161,30 @@ fn outcome(family: Family) -> Outcome {
             };
             clock::assess(&evidence, "east")
         }
+        Family::Readiness => {
+            use crate::checks::readiness::{self, ReadError, ServerEvidence};
+            // An endpoint that failed with the key in its URL and message
+            // (a server that echoes it), judged by the rule that needed it.
+            let mut evidence = ServerEvidence::empty("https://octopus.example.com");
+            evidence.root = Err(ReadError {
+                url: Some(format!(
+                    "https://u:{URL_PASSWORD}@octopus.example.com/api?apikey={API_KEY}"
+                )),
+                status: Some(401),
+                message: format!(
+                    "X-Octopus-ApiKey: {API_KEY} was not accepted ({ENV_SECRET}, Bearer {BEARER})"
+                ),
+                permission: "none (anonymous)",
+            });
+            let spec = readiness::ReadinessSpec::new(
+                readiness::Target::Cloud,
+                readiness::Phase::Prep,
+                None,
+                None,
+            )
+            .unwrap();
+            readiness::assess::version(&evidence, &spec).outcome
+        }
     }
 }
 

@@ -440,9 +440,35 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
             report: finished.report,
         });
     }
+    // The instance: `preflight readiness` against a fake of the old server's
+    // API (the clean server, but one project step runs on the built-in worker).
+    let readiness = readiness_run(&lab, &out_dir, &plan).await?;
+    let server_dir = out_dir.join(super::readiness::DATACENTER);
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "\n== the old server's API (preflight readiness) ==")?;
+        output::print_table(&mut stdout, &readiness.report, args.sort)?;
+        let summary = format!(
+            "server: {}",
+            report::verdict::summary_line(&readiness.report.results, false, readiness.elapsed)
+        );
+        writeln!(stdout, "{}", output::fitted(&summary))?;
+    }
+    output::write_report_files(&server_dir, &readiness.report, mode)?;
+    verdicts.push((
+        super::readiness::DATACENTER.to_string(),
+        readiness.report.verdict,
+    ));
+    runs.push(report::load::Loaded {
+        file: server_dir.join("report.json").display().to_string(),
+        integrity: report::Integrity::Verified {
+            digest: readiness.report.digest(),
+        },
+        report: readiness.report,
+    });
     drop(lab);
 
-    // What a change board reads across data centers: `report merge` of both runs.
+    // What a change board reads across data centers: `report merge` of every run.
     let tool = runs[0].report.tool.clone();
     let mut merged = report::merge::merge(&runs, tool, false)?;
     merged.seal();
@@ -469,7 +495,11 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
         merged.verdict,
         out_dir.join("merged").join("merge.html").display()
     );
-    let expected = [("east", Verdict::Go), ("west", Verdict::NoGo)];
+    let expected = [
+        ("east", Verdict::Go),
+        ("west", Verdict::NoGo),
+        ("server", Verdict::NoGo),
+    ];
     let as_designed = verdicts.len() == expected.len()
         && verdicts
             .iter()
@@ -477,14 +507,92 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
             .all(|((dc, v), (want_dc, want_v))| dc == want_dc && *v == want_v);
     if !as_designed {
         bail!(
-            "the lab did not behave as designed (expected east GO and west NO-GO): see the tables above"
+            "the lab did not behave as designed (expected east GO, west NO-GO and server NO-GO): see the tables above"
         );
     }
     println!(
         "{}",
         output::fitted(
-            "The lab behaved as designed: east is GO (its resolvers disagree about the polling name: a warning), west is NO-GO (its Tentacle port is dropped, its public name is private, a proxy block page answers for its old NuGet feed, a Tentacle sits behind TLS inspection, its Tentacle proxy refuses CONNECT, and the old server is older than 2021.1); east waives the old server's version.",
+            "The lab behaved as designed: east is GO (its resolvers disagree about the polling name: a warning), west is NO-GO (its Tentacle port is dropped, its public name is private, a proxy block page answers for its old NuGet feed, a Tentacle sits behind TLS inspection, its Tentacle proxy refuses CONNECT, and the old server is older than 2021.1); east waives the old server's version; the old server's API is NO-GO for Cloud (a deployment step runs on its built-in worker).",
         )
     );
     Ok(report::exit::GO)
+}
+
+/// The demo's API key for the fake old-server API (not a secret of anyone's; redacted all the same).
+const DEMO_API_KEY: &str = "API-DEMO0READINESS0000000000";
+
+/// Runs `preflight readiness` against the fake API (its documents written
+/// beside the plan in `old-server-api/`): ready for Cloud except one step
+/// of `Acme.Web` that runs on the server's built-in worker.
+async fn readiness_run(
+    lab: &Lab,
+    out_dir: &std::path::Path,
+    plan: &Plan,
+) -> Result<output::Finished> {
+    use lab::octopus_api::{CLEAN_SERVER, FakeOctopus, FakeOctopusOptions, Fault, write_fixtures};
+    use probe::checks::readiness::{GatherOptions, Phase, ReadinessSpec, Target};
+
+    let fixtures = out_dir.join("old-server-api");
+    write_fixtures(&fixtures, CLEAN_SERVER).context("cannot write the fake API's documents")?;
+    let process = serde_json::json!({
+        "ItemType": "DeploymentProcess", "TotalResults": 1, "ItemsPerPage": 100, "Links": {},
+        "Items": [{
+            "Id": "deploymentprocess-Projects-1", "ProjectId": "Projects-1", "SpaceId": "Spaces-1",
+            "Version": 15,
+            "Steps": [{
+                "Id": "step-migrate", "Name": "Migrate database",
+                "Actions": [{
+                    "Id": "act-migrate", "Name": "Migrate database", "ActionType": "Octopus.Script",
+                    "IsDisabled": false, "WorkerPoolId": null, "WorkerPoolVariable": null,
+                    "Properties": { "Octopus.Action.RunOnServer": "true" }
+                }]
+            }]
+        }]
+    });
+    let cert = lab
+        .ca
+        .issue("127.0.0.1", &["127.0.0.1"])
+        .context("cannot make the fake API's certificate")?;
+    let api = FakeOctopus::start(
+        "127.0.0.1:0".parse()?,
+        Some(lab::feeds::server_tls(&cert)?),
+        FakeOctopusOptions {
+            fixtures,
+            api_key: DEMO_API_KEY.into(),
+            replacements: Vec::new(),
+            faults: [(
+                "api/Spaces-1/deploymentprocesses".to_string(),
+                Fault::Body(process.to_string()),
+            )]
+            .into_iter()
+            .collect(),
+        },
+    )
+    .await
+    .context("cannot start the fake Octopus API")?;
+    let timeout = std::time::Duration::from_secs(10);
+    let options = GatherOptions {
+        old: probe::octopus_api::ClientOptions {
+            server: api.url.clone(),
+            api_key: DEMO_API_KEY.into(),
+            key_source: "the demo's API key".into(),
+            ca_file: Some(out_dir.join("lab-ca.pem")),
+            timeout,
+            max_pages: 10,
+        },
+        new: None,
+        since: None,
+    };
+    let spec = ReadinessSpec::new(Target::Cloud, Phase::Prep, None, None)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let settings = RunSettings {
+        datacenter: super::readiness::DATACENTER.into(),
+        migration: plan.migration(),
+        // The same migration's plan, so `report merge` takes it as one more column.
+        plan_sha256: plan.sha256.clone(),
+        secrets: vec![DEMO_API_KEY.into()],
+        ..RunSettings::adhoc(timeout)
+    };
+    super::readiness::run(&options, &spec, &settings).await
 }

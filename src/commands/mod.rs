@@ -6,6 +6,7 @@ mod discover;
 mod from_octopus;
 mod listen;
 mod plan;
+mod readiness;
 mod report;
 mod run;
 
@@ -22,5 +23,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Discover(args) => discover::discover(args),
         Command::Report(cmd) => report::report(cmd),
         Command::Listen(args) => listen::listen(args),
+        Command::Readiness(args) => readiness::readiness(args),
     }
 }

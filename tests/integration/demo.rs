@@ -29,6 +29,34 @@ fn demo_shows_a_go_and_a_no_go_data_center_and_writes_reports() {
         .unwrap();
         assert_eq!(report["datacenter"], dc);
     }
+    // The old server's API: NO-GO for one blocker, a step on the built-in
+    // worker, and one more column of the merge.
+    assert!(text.contains("server: NO-GO"), "{text}");
+    let server: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("server/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(server["datacenter"], "server");
+    let blocked: Vec<&serde_json::Value> = server["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["severity"] == "blocker" && r["status"] != "pass")
+        .collect();
+    assert_eq!(blocked.len(), 1, "{blocked:#?}");
+    assert_eq!(blocked[0]["id"], "readiness.run-on-server");
+    assert!(
+        blocked[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Default / Acme.Web / Migrate database (on the built-in worker)"),
+        "{}",
+        blocked[0]
+    );
+    let merged = std::fs::read_to_string(dir.join("merged/merge.json")).unwrap();
+    assert!(
+        merged.contains("readiness.run-on-server"),
+        "the merge has the server column"
+    );
     let west: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("west/report.json")).unwrap())
             .unwrap();

@@ -15,6 +15,7 @@ mod hostile;
 mod listen;
 mod octopus;
 mod output;
+mod readiness;
 mod report;
 mod support;
 mod tentacle;

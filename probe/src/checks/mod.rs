@@ -7,6 +7,7 @@ pub mod dns;
 pub mod feed;
 pub mod local;
 pub mod octopus;
+pub mod readiness;
 pub mod tcp;
 pub mod tls;
 pub mod worker;

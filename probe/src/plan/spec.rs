@@ -48,6 +48,9 @@ pub struct PlanSpec {
 pub struct MigrationSpec {
     pub name: String,
     pub ticket: Option<String>,
+    /// Where the old server's projects go: `cloud` (default) or `instance`
+    /// (a new self-hosted server); `preflight readiness` judges by it.
+    pub target: Option<Spanned<crate::checks::readiness::Target>>,
 }
 
 /// `[old_server]` / `[new_server]`: an Octopus Server.
