@@ -84,7 +84,7 @@ pub struct MergeArgs {
     /// The report.json files, one or more per data center.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Also write merge.json, merge.md, merge.html and merge.junit.xml into this directory.
+    /// Also write merge.json, merge.md, merge.html, merge.junit.xml and rules.csv into this directory.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Merge reports written from different plans (different plan digests).
@@ -245,7 +245,7 @@ pub struct OutputArgs {
     /// Output on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Also write report.json, report.md, report.html and report.junit.xml into
+    /// Also write report.json, report.md, report.html, report.junit.xml and rules.csv into
     /// this directory, each atomically.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,

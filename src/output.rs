@@ -188,7 +188,7 @@ pub fn emit(finished: &Finished, output: &OutputArgs) -> Result<i32> {
     if let Some(dir) = &output.out {
         write_report_files(dir, report)?;
         eprintln!(
-            "report written to {} (report.json, report.md, report.html, report.junit.xml)",
+            "report written to {} (report.json, report.md, report.html, report.junit.xml, rules.csv)",
             dir.display()
         );
     }
@@ -204,6 +204,7 @@ pub fn print_table(out: &mut impl Write, report: &Report) -> Result<()> {
         wrap: tty,
     };
     report::table::write_table(out, &report.results, style)?;
+    report::rules::write_text(out, &report::rules::of(report))?;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ pub mod merge;
 pub mod model;
 pub mod redact;
 mod result;
+pub mod rules;
 pub mod table;
 pub mod verdict;
 

@@ -437,12 +437,12 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
     println!("\nplan and reports: {}", out_dir.display());
     for (dc, verdict) in &verdicts {
         println!(
-            "  {dc}: {verdict}  {}  (and report.md, report.html, report.junit.xml)",
+            "  {dc}: {verdict}  {}  (and report.md, report.html, report.junit.xml, rules.csv)",
             out_dir.join(dc).join("report.json").display()
         );
     }
     println!(
-        "  merged: {}  {}",
+        "  merged: {}  {}  (and merge.md, merge.json, merge.junit.xml, rules.csv)",
         merged.verdict,
         out_dir.join("merged").join("merge.html").display()
     );

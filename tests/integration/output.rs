@@ -40,6 +40,7 @@ fn full_disk_fails_clearly_and_keeps_the_previous_report() {
         "report.json",
         "report.junit.xml",
         "report.md",
+        "rules.csv",
     ];
     let before: Vec<Vec<u8>> = documents
         .iter()

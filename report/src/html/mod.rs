@@ -12,6 +12,7 @@ use std::io::{self, Write};
 use crate::document::{self, Groups};
 use crate::evidence::{self, Block, Tone};
 use crate::model::{CheckResult, Report, Status, Tool};
+use crate::rules::Rule;
 use crate::verdict::Verdict;
 
 /// The inline stylesheet.
@@ -98,6 +99,7 @@ pub fn write_html(out: &mut impl Write, report: &Report) -> io::Result<()> {
     }
     writeln!(out, "<li><b>{}</b> total</li></ul>", report.summary.total)?;
 
+    write_rules(out, &crate::rules::of(report))?;
     to_do(out, "Blockers", "each one makes it NO-GO", &groups.blockers)?;
     to_do(
         out,
@@ -196,6 +198,67 @@ fn to_do(
         )?;
     }
     writeln!(out, "</tbody></table></section>")
+}
+
+/// The firewall rules: those to request, then the paths already open
+/// (`class="open-paths"`, left out when printed). Nothing when there is no path.
+pub fn write_rules(out: &mut impl Write, rules: &[Rule]) -> io::Result<()> {
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let (request, in_place) = crate::rules::split(rules);
+    if request.is_empty() {
+        writeln!(
+            out,
+            "<section class=\"rules\"><h2>Firewall rules to request: none</h2></section>"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "<section class=\"rules\"><h2>Firewall rules to request ({}) <span class=\"note\">also in rules.csv</span></h2>",
+            request.len()
+        )?;
+        write_rule_table(out, &request)?;
+        writeln!(out, "</section>")?;
+    }
+    if !in_place.is_empty() {
+        writeln!(
+            out,
+            "<section class=\"open-paths\"><h2>Already open ({}) <span class=\"note\">no change needed</span></h2>",
+            in_place.len()
+        )?;
+        write_rule_table(out, &in_place)?;
+        writeln!(out, "</section>")?;
+    }
+    Ok(())
+}
+
+fn write_rule_table(out: &mut impl Write, rules: &[&Rule]) -> io::Result<()> {
+    writeln!(
+        out,
+        "<table class=\"cards\"><thead><tr><th>Source</th><th>Destination</th><th>Port</th><th>Direction</th><th>Action</th><th>Seen</th><th>Purpose</th><th>Checks</th></tr></thead><tbody>"
+    )?;
+    for r in rules {
+        let ids: Vec<String> = r
+            .check_ids
+            .iter()
+            .map(|id| format!("<code>{}</code>", esc(id)))
+            .collect();
+        writeln!(
+            out,
+            "<tr><td data-label=\"Source\"><code>{}</code></td><td data-label=\"Destination\"><code>{}</code></td><td data-label=\"Port\">{} {}</td><td data-label=\"Direction\">{}</td><td data-label=\"Action\">{}</td><td data-label=\"Seen\">{}</td><td data-label=\"Purpose\">{}</td><td data-label=\"Checks\" class=\"ids\">{}</td></tr>",
+            esc(&r.source()),
+            esc(&r.destination()),
+            esc(&r.protocol),
+            r.port,
+            r.direction.as_str(),
+            esc(&r.action),
+            esc(&r.state),
+            esc(&r.purpose),
+            ids.join(" ")
+        )?;
+    }
+    writeln!(out, "</tbody></table>")
 }
 
 fn write_evidence(out: &mut impl Write, r: &CheckResult, open: bool) -> io::Result<()> {

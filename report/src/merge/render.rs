@@ -101,6 +101,7 @@ pub fn write_table(out: &mut impl Write, m: &Merged, wrap: bool) -> io::Result<(
             None => writeln!(out, "warning: {}: digest {}", s.file, s.integrity)?,
         }
     }
+    crate::rules::write_text(out, &m.rules())?;
     writeln!(
         out,
         "\noverall: {} across {} data center(s)",
@@ -128,6 +129,7 @@ pub fn write_markdown(out: &mut impl Write, m: &Merged) -> io::Result<()> {
     for line in dc_lines(m) {
         writeln!(out, "- {}", text(&line))?;
     }
+    crate::markdown::write_rules(out, &m.rules(), 2)?;
     writeln!(out, "\n## Matrix\n")?;
     let names: Vec<String> = m
         .datacenters
@@ -276,6 +278,7 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
         writeln!(out, "<div class=\"line\">{}</div>", esc(&line))?;
     }
     writeln!(out, "</header>")?;
+    html::write_rules(out, &m.rules())?;
     writeln!(
         out,
         "<section><h2>Matrix</h2><table><thead><tr><th>Check</th><th>Severity</th>"
