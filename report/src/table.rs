@@ -50,7 +50,7 @@ pub fn write_table(
         }
         table.add_row(vec![
             status,
-            Cell::new(r.severity.as_str()),
+            Cell::new(verdict::effective_severity(r).as_str()),
             Cell::new(format!("{}\n{}", r.title, r.id)),
             Cell::new(&r.target),
             Cell::new(&r.reason),
@@ -67,7 +67,8 @@ pub fn write_table(
         writeln!(out, "\nWhat to do:")?;
         for r in todo {
             let remediation = r.remediation.as_deref().unwrap_or_default();
-            writeln!(out, "  - {} ({}): {}", r.id, r.severity, remediation)?;
+            let severity = verdict::effective_severity(r);
+            writeln!(out, "  - {} ({severity}): {remediation}", r.id)?;
         }
     }
     Ok(())
@@ -119,5 +120,35 @@ mod tests {
             !text.contains('\u{1b}'),
             "no colour codes when color is off"
         );
+    }
+
+    #[test]
+    fn a_blocker_that_only_warns_reads_as_a_warning_everywhere_in_the_table() {
+        let warn = CheckResult {
+            id: CheckId::new("dc.east.dns.polling"),
+            family: Family::Dns,
+            title: "Polling name resolves".into(),
+            target: "polling.example.com".into(),
+            severity: Severity::Blocker,
+            status: Status::Warn,
+            reason: "resolvers disagree".into(),
+            remediation: Some("make them agree".into()),
+            evidence: serde_json::Value::Null,
+            elapsed_ms: 1,
+            waiver: None,
+        };
+        let mut buf = Vec::new();
+        write_table(&mut buf, &[warn], TableStyle::default()).unwrap();
+        let text = String::from_utf8(buf).unwrap();
+        let row = text.lines().find(|l| l.contains("WARN")).unwrap();
+        assert!(
+            row.contains("warning") && !row.contains("blocker"),
+            "{text}"
+        );
+        assert!(
+            text.contains("dc.east.dns.polling (warning): make them agree"),
+            "{text}"
+        );
+        assert!(!text.contains("(blocker)"), "{text}");
     }
 }

@@ -224,6 +224,33 @@ fn demo_shows_a_go_and_a_no_go_data_center_and_writes_reports() {
             "west's request in the merged list: {row:?}"
         );
     }
+
+    // The merge agrees with the reports it merges: each pool has the worst
+    // status its data center's own worker checks have.
+    let merge: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("merged/merge.json")).unwrap())
+            .unwrap();
+    for (dc, report) in [("east", &east), ("west", &west)] {
+        let pool = merge["worker_pools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["datacenter"] == dc)
+            .unwrap();
+        let own: Vec<&str> = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["family"] == "worker")
+            .map(|r| r["status"].as_str().unwrap())
+            .collect();
+        let expected = if own.contains(&"warn") {
+            "warn"
+        } else {
+            "pass"
+        };
+        assert_eq!(pool["status"], expected, "{dc}: {own:?} {pool}");
+    }
     std::fs::remove_dir_all(&dir).ok();
 }
 
