@@ -61,7 +61,7 @@ struct Seen<'a> {
 }
 
 /// Evaluates every pool of every data center found in the runs.
-pub fn evaluate<'a>(runs: &[&'a Report]) -> Vec<PoolFinding> {
+pub fn evaluate(runs: &[&Report]) -> Vec<PoolFinding> {
     let mut pools: Vec<Seen> = Vec::new();
     for run in runs {
         for r in run.results.iter().filter(|r| r.family == Family::Worker) {
