@@ -75,6 +75,10 @@ pub enum MergeFormat {
     Json,
     /// Markdown, for a change ticket.
     Md,
+    /// Ticket-sized Markdown: header, verdict, blockers, firewall rules.
+    MdSummary,
+    /// Jira wiki markup (Jira Server/Data Center), the same content as md-summary.
+    Jira,
     /// One self-contained HTML page.
     Html,
 }
@@ -126,6 +130,10 @@ pub enum RenderFormat {
     /// Markdown, for a change ticket.
     #[default]
     Md,
+    /// Ticket-sized Markdown: header, verdict, blockers, firewall rules.
+    MdSummary,
+    /// Jira wiki markup (Jira Server/Data Center), the same content as md-summary.
+    Jira,
     /// One self-contained HTML page.
     Html,
     /// JUnit XML, for CI pipelines.
@@ -214,6 +222,10 @@ pub enum Format {
     Json,
     /// Markdown, for a change ticket.
     Md,
+    /// Ticket-sized Markdown: header, verdict, blockers, firewall rules.
+    MdSummary,
+    /// Jira wiki markup (Jira Server/Data Center), the same content as md-summary.
+    Jira,
     /// One self-contained HTML page.
     Html,
     /// JUnit XML, for CI pipelines.

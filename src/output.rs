@@ -172,6 +172,12 @@ pub fn emit(finished: &Finished, output: &OutputArgs) -> Result<i32> {
     match output.format {
         Format::Json => report.write_json(&mut out)?,
         Format::Md => report::markdown::write_markdown(&mut out, report)?,
+        Format::MdSummary => {
+            report::summary::write_summary(&mut out, report, report::summary::Markup::Markdown)?
+        }
+        Format::Jira => {
+            report::summary::write_summary(&mut out, report, report::summary::Markup::Jira)?
+        }
         Format::Html => report::html::write_html(&mut out, report)?,
         Format::Junit => report::junit::write_junit(&mut out, report)?,
         Format::Table => {

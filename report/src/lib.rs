@@ -19,6 +19,7 @@ pub mod model;
 pub mod redact;
 mod result;
 pub mod rules;
+pub mod summary;
 pub mod table;
 pub mod verdict;
 

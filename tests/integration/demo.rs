@@ -225,6 +225,35 @@ fn demo_shows_a_go_and_a_no_go_data_center_and_writes_reports() {
         );
     }
 
+    // The ticket-sized summary of west fits a ticket; Jira says the same.
+    let west_json = dir.join("west/report.json");
+    let summary = run(&[
+        "report",
+        "render",
+        west_json.to_str().unwrap(),
+        "--format",
+        "md-summary",
+    ]);
+    let summary = stdout(&summary);
+    assert!(
+        summary.lines().count() < 60,
+        "{} lines:\n{summary}",
+        summary.lines().count()
+    );
+    assert!(
+        summary.contains("## Firewall rules to request (4)"),
+        "{summary}"
+    );
+    let jira = run(&[
+        "report",
+        "render",
+        west_json.to_str().unwrap(),
+        "--format",
+        "jira",
+    ]);
+    let jira = stdout(&jira);
+    assert!(jira.contains("h2. Firewall rules to request (4)"), "{jira}");
+
     // The merge agrees with the reports it merges: each pool has the worst
     // status its data center's own worker checks have.
     let merge: serde_json::Value =

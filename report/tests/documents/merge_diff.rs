@@ -161,6 +161,13 @@ fn merge_of_a_go_and_a_no_go_data_center_snapshot() {
     let mut table = Vec::new();
     merge::render::write_table(&mut table, &m, false).unwrap();
     insta::assert_snapshot!("merge.table", String::from_utf8(table).unwrap());
+    let mut summary = Vec::new();
+    report::summary::write_merge_summary(&mut summary, &m, report::summary::Markup::Markdown)
+        .unwrap();
+    insta::assert_snapshot!("merge.summary.md", String::from_utf8(summary).unwrap());
+    let mut jira = Vec::new();
+    report::summary::write_merge_summary(&mut jira, &m, report::summary::Markup::Jira).unwrap();
+    insta::assert_snapshot!("merge.jira", String::from_utf8(jira).unwrap());
 }
 
 #[test]

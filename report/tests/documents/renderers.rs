@@ -3,6 +3,7 @@
 
 use quick_xml::events::Event;
 use report::model::{CheckId, CheckResult, Family, Severity, Status};
+use report::summary::Markup;
 use report::{Report, verdict};
 
 use crate::support::{render_all, west};
@@ -37,6 +38,63 @@ fn html_snapshot() {
 fn junit_snapshot() {
     let docs = render_all(&west().report);
     stable_snapshot!("west.junit.xml", &docs[2].1);
+}
+
+#[test]
+fn md_summary_snapshot() {
+    let mut md = Vec::new();
+    report::summary::write_summary(&mut md, &west().report, Markup::Markdown).unwrap();
+    stable_snapshot!("west.summary.md", String::from_utf8(md).unwrap());
+}
+
+#[test]
+fn jira_snapshot() {
+    let mut jira = Vec::new();
+    report::summary::write_summary(&mut jira, &west().report, Markup::Jira).unwrap();
+    stable_snapshot!("west.jira", String::from_utf8(jira).unwrap());
+}
+
+#[test]
+fn the_summary_and_jira_say_the_same_things_in_the_same_order() {
+    let report = west().report;
+    let (mut md, mut jira) = (Vec::new(), Vec::new());
+    report::summary::write_summary(&mut md, &report, Markup::Markdown).unwrap();
+    report::summary::write_summary(&mut jira, &report, Markup::Jira).unwrap();
+    let (md, jira) = (
+        String::from_utf8(md).unwrap(),
+        String::from_utf8(jira).unwrap(),
+    );
+    assert_eq!(
+        md.lines().count(),
+        jira.lines().count() + 3,
+        "Markdown tables have a separator row"
+    );
+    let order = [
+        "Blockers (3)",
+        "Firewall rules to request (3)",
+        "Already open (2)",
+    ];
+    for doc in [&md, &jira] {
+        let at: Vec<usize> = order.iter().map(|h| doc.find(h).expect(h)).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{doc}");
+        for r in report.results.iter().filter(|r| verdict::blocks(r)) {
+            let title = r.title.replace('-', "\\-");
+            assert!(
+                doc.contains(&r.title) || doc.contains(&title),
+                "{}",
+                r.title
+            );
+        }
+        assert!(
+            !doc.contains("Evidence"),
+            "the summary leaves the evidence to the full report"
+        );
+    }
+    assert!(
+        jira.starts_with("h1. NO\\-GO: data center west\n"),
+        "{jira}"
+    );
+    assert!(jira.contains("||Source||Destination||Port||"), "{jira}");
 }
 
 #[test]

@@ -4,6 +4,7 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
 use report::merge::{self, Merged, render};
+use report::summary::{self, Markup};
 
 use crate::cli::{MergeArgs, MergeFormat};
 use crate::output;
@@ -29,6 +30,10 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
         }
         MergeFormat::Json => merged.write_json(&mut out)?,
         MergeFormat::Md => render::write_markdown(&mut out, &merged)?,
+        MergeFormat::MdSummary => {
+            summary::write_merge_summary(&mut out, &merged, Markup::Markdown)?
+        }
+        MergeFormat::Jira => summary::write_merge_summary(&mut out, &merged, Markup::Jira)?,
         MergeFormat::Html => render::write_html(&mut out, &merged)?,
     }
     out.flush()?;

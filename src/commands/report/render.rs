@@ -1,4 +1,4 @@
-//! `preflight report render FILE --format md|html|junit|table`, for a
+//! `preflight report render FILE --format md|md-summary|jira|html|junit|table`, for a
 //! report.json or a merge.json.
 
 use std::io::{IsTerminal, Write};
@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Write};
 use anyhow::Result;
 use report::load::{self, Document};
 use report::merge::render as merged;
+use report::summary::{self, Markup};
 
 use crate::cli::{RenderArgs, RenderFormat};
 use crate::output;
@@ -21,6 +22,10 @@ pub fn render(args: RenderArgs) -> Result<i32> {
             let report = &loaded.report;
             match args.format {
                 RenderFormat::Md => report::markdown::write_markdown(&mut out, report)?,
+                RenderFormat::MdSummary => {
+                    summary::write_summary(&mut out, report, Markup::Markdown)?
+                }
+                RenderFormat::Jira => summary::write_summary(&mut out, report, Markup::Jira)?,
                 RenderFormat::Html => report::html::write_html(&mut out, report)?,
                 RenderFormat::Junit => report::junit::write_junit(&mut out, report)?,
                 RenderFormat::Table => {
@@ -42,6 +47,10 @@ pub fn render(args: RenderArgs) -> Result<i32> {
             let m = &loaded.merged;
             match args.format {
                 RenderFormat::Md => merged::write_markdown(&mut out, m)?,
+                RenderFormat::MdSummary => {
+                    summary::write_merge_summary(&mut out, m, Markup::Markdown)?
+                }
+                RenderFormat::Jira => summary::write_merge_summary(&mut out, m, Markup::Jira)?,
                 RenderFormat::Html => merged::write_html(&mut out, m)?,
                 RenderFormat::Junit => merged::write_junit(&mut out, m)?,
                 RenderFormat::Table => {
