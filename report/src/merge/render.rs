@@ -263,6 +263,7 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
     } else {
         "nogo"
     };
+    writeln!(out, "<div class=\"page-one\">")?;
     writeln!(
         out,
         "<header class=\"banner {class}\"><div class=\"verdict\">{}</div>",
@@ -278,7 +279,30 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
         writeln!(out, "<div class=\"line\">{}</div>", esc(&line))?;
     }
     writeln!(out, "</header>")?;
-    html::write_rules(out, &m.rules())?;
+    let rules = m.rules();
+    html::write_rule_requests(out, &rules)?;
+    let blockers = blockers(m);
+    if !blockers.is_empty() {
+        writeln!(
+            out,
+            "<section><h2>Blockers ({})</h2><table class=\"cards\"><thead><tr><th>Data center</th><th>Host</th><th>Check</th><th>Found</th><th>What to do</th></tr></thead><tbody>",
+            blockers.len()
+        )?;
+        for (dc, host, r) in blockers {
+            writeln!(
+                out,
+                "<tr><td data-label=\"Data center\">{}</td><td data-label=\"Host\">{}</td><td data-label=\"Check\" class=\"check\"><span class=\"title\">{}</span><code>{}</code></td><td data-label=\"Found\">{}</td><td data-label=\"What to do\" class=\"todo\">{}</td></tr>",
+                esc(dc),
+                esc(host),
+                esc(&r.title),
+                esc(r.id.as_str()),
+                esc(&r.reason),
+                esc(r.remediation.as_deref().unwrap_or(""))
+            )?;
+        }
+        writeln!(out, "</tbody></table></section>")?;
+    }
+    writeln!(out, "</div>")?;
     writeln!(
         out,
         "<section><h2>Matrix</h2><table><thead><tr><th>Check</th><th>Severity</th>"
@@ -322,13 +346,13 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
     if !m.worker_pools.is_empty() {
         writeln!(
             out,
-            "<section><h2>Worker pools <span class=\"note\">at least {} workers each</span></h2><table><thead><tr><th>Status</th><th>Data center</th><th>Pool</th><th>Found</th><th>What to do</th></tr></thead><tbody>",
+            "<section><h2>Worker pools <span class=\"note\">at least {} workers each</span></h2><table class=\"cards\"><thead><tr><th>Status</th><th>Data center</th><th>Pool</th><th>Found</th><th>What to do</th></tr></thead><tbody>",
             super::MIN_WORKERS
         )?;
         for p in &m.worker_pools {
             writeln!(
                 out,
-                "<tr><td><span class=\"st {}\">{}</span></td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                "<tr><td data-label=\"Status\"><span class=\"st {}\">{}</span></td><td data-label=\"Data center\">{}</td><td data-label=\"Pool\"><code>{}</code></td><td data-label=\"Found\">{}</td><td data-label=\"What to do\">{}</td></tr>",
                 status_class(p.status),
                 p.status.as_str().to_uppercase(),
                 esc(&p.datacenter),
@@ -339,35 +363,15 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
         }
         writeln!(out, "</tbody></table></section>")?;
     }
-    let blockers = blockers(m);
-    if !blockers.is_empty() {
-        writeln!(
-            out,
-            "<section><h2>Blockers ({})</h2><table><thead><tr><th>Data center</th><th>Host</th><th>Check</th><th>Found</th><th>What to do</th></tr></thead><tbody>",
-            blockers.len()
-        )?;
-        for (dc, host, r) in blockers {
-            writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td class=\"check\"><span class=\"title\">{}</span><code>{}</code></td><td>{}</td><td class=\"todo\">{}</td></tr>",
-                esc(dc),
-                esc(host),
-                esc(&r.title),
-                esc(r.id.as_str()),
-                esc(&r.reason),
-                esc(r.remediation.as_deref().unwrap_or(""))
-            )?;
-        }
-        writeln!(out, "</tbody></table></section>")?;
-    }
+    html::write_open_paths(out, &rules)?;
     writeln!(
         out,
-        "<section><h2>Reports merged</h2><table><thead><tr><th>File</th><th>Data center</th><th>Host</th><th>Started</th><th>Verdict</th><th>Report SHA-256</th><th>Integrity</th></tr></thead><tbody>"
+        "<section><h2>Reports merged</h2><table class=\"cards\"><thead><tr><th>File</th><th>Data center</th><th>Host</th><th>Started</th><th>Verdict</th><th>Report SHA-256</th><th>Integrity</th></tr></thead><tbody>"
     )?;
     for s in &m.sources {
         writeln!(
             out,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code class=\"hash\">{}</code></td><td class=\"{}\">{}</td></tr>",
+            "<tr><td data-label=\"File\"><code>{}</code></td><td data-label=\"Data center\">{}</td><td data-label=\"Host\">{}</td><td data-label=\"Started\">{}</td><td data-label=\"Verdict\">{}</td><td data-label=\"Report SHA-256\"><code class=\"hash\">{}</code></td><td data-label=\"Integrity\" class=\"{}\">{}</td></tr>",
             esc(&s.file),
             esc(&s.run.datacenter),
             esc(&s.run.host),
