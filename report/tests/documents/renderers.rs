@@ -98,6 +98,39 @@ fn the_summary_and_jira_say_the_same_things_in_the_same_order() {
 }
 
 #[test]
+fn printed_page_one_holds_the_verdict_the_rules_and_the_blockers_only() {
+    let html = &render_all(&west().report)[1].1;
+    let start = html.find("<div class=\"page-one\">").expect("page one");
+    let end = start + html[start..].find("</section>\n</div>").expect("its end");
+    let page_one = &html[start..end];
+    for part in [
+        "class=\"verdict\"",
+        "Firewall rules to request (3)",
+        "Blockers (3)",
+    ] {
+        assert!(page_one.contains(part), "{part} on page one");
+    }
+    for later in ["Warnings (", "Already open (", "Passed (", "<details"] {
+        assert!(!page_one.contains(later), "{later} is not on page one");
+        assert!(html[end..].contains(later), "{later} comes after page one");
+    }
+    // Passed checks' evidence is closed and marked; print hides it and breaks after page one.
+    assert_eq!(
+        html.matches("<details").count(),
+        html.matches("open=\"open\"").count() + html.matches("class=\"passed\"><summary>").count()
+    );
+    let print = &report::html::STYLE[report::html::STYLE.find("@media print").unwrap()..];
+    assert!(
+        print.contains(".page-one { break-after: page; }"),
+        "{print}"
+    );
+    assert!(
+        print.contains("details.passed { display: none; }"),
+        "{print}"
+    );
+}
+
+#[test]
 fn markdown_has_the_sections_a_change_board_reads_in_order() {
     let report = west().report;
     let md = &render_all(&report)[0].1;
