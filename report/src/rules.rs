@@ -641,6 +641,14 @@ pub fn csv_field(value: &str) -> String {
     }
 }
 
+/// Text for one terminal line: control characters (escape sequences from a
+/// hostile report read back) and line breaks become spaces.
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 /// The rules as plain text for the terminal: each rule to request on two
 /// lines, then how many paths are already in place.
 pub fn write_text(out: &mut impl Write, rules: &[Rule]) -> io::Result<()> {
@@ -653,8 +661,7 @@ pub fn write_text(out: &mut impl Write, rules: &[Rule]) -> io::Result<()> {
     } else {
         writeln!(out, "\nFirewall rules to request ({}):", request.len())?;
         for r in &request {
-            writeln!(
-                out,
+            let line = format!(
                 "  - {} {} {} from {} to {}: {} ({})",
                 r.protocol,
                 r.port,
@@ -663,8 +670,10 @@ pub fn write_text(out: &mut impl Write, rules: &[Rule]) -> io::Result<()> {
                 r.destination(),
                 r.action,
                 r.state
-            )?;
-            writeln!(out, "    {} [{}]", r.purpose, r.check_ids.join(", "))?;
+            );
+            writeln!(out, "{}", one_line(&line))?;
+            let ids = r.check_ids.join(", ");
+            writeln!(out, "    {}", one_line(&format!("{} [{ids}]", r.purpose)))?;
         }
     }
     if !in_place.is_empty() {

@@ -343,3 +343,23 @@ fn csv_follows_rfc_4180_and_defuses_formulas() {
          request,west,jump01,198.51.100.4,a.example.com,192.0.2.1,TCP,443,outbound,allow,refused,title of dc.west.tcp.a,dc.west.tcp.a\r\n"
     );
 }
+
+#[test]
+fn the_terminal_lines_carry_no_escape_sequence_from_a_hostile_report() {
+    let r = report(
+        "west",
+        "h",
+        vec![tcp(
+            "dc.west.tcp.a",
+            Status::Fail,
+            "a.example.com:443",
+            json!([{"address": "192.0.2.1:443", "state": "filtered\u{1b}[2J\nforged", "source": "198.51.100.4"}]),
+        )],
+    );
+    let mut out = Vec::new();
+    write_text(&mut out, &of(&r)).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    assert!(!text.contains('\u{1b}'), "{text}");
+    assert!(text.contains("(filtered [2J forged)"), "{text}");
+    assert_eq!(text.lines().count(), 4, "{text}");
+}
