@@ -10,7 +10,7 @@ use super::{MatrixRow, Merged, Source};
 use crate::document::status_word;
 use crate::html::{self, esc};
 use crate::markdown::{code, run_cells, text};
-use crate::model::Status;
+use crate::model::{Severity, Status};
 use crate::verdict::Verdict;
 
 /// A cell as a reader sees it: `FAIL`, or `FAIL (1/2)` when only some hosts failed; `—` when absent.
@@ -22,6 +22,28 @@ fn cell_label(row: &MatrixRow, dc: &str) -> String {
             format!("{} ({worst}/{})", status_word(c.status), c.runs.len())
         }
         Some(c) => status_word(c.status),
+    }
+}
+
+/// The severity a row shows beside its cells, by the rule of a single
+/// report's table: `blocker` when a cell blocks; `warning` when no cell
+/// blocks and one only warns (a blocker that warns in one data center and
+/// passes in another reads `warning`, never `WARN` beside `blocker`); the
+/// check's own severity otherwise.
+fn shown_severity(row: &MatrixRow) -> Severity {
+    let warns = |c: &&super::Cell| {
+        !c.blocks
+            && matches!(
+                c.status,
+                Status::Warn | Status::Fail | Status::Error | Status::Skipped
+            )
+    };
+    if row.cells.values().any(|c| c.blocks) {
+        Severity::Blocker
+    } else if row.severity == Severity::Blocker && row.cells.values().any(|c| warns(&c)) {
+        Severity::Warning
+    } else {
+        row.severity
     }
 }
 
@@ -67,7 +89,7 @@ pub fn write_table(out: &mut impl Write, m: &Merged, wrap: bool) -> io::Result<(
     for row in &m.matrix {
         let mut cells = vec![
             TableCell::new(&row.check),
-            TableCell::new(row.severity.as_str()),
+            TableCell::new(shown_severity(row).as_str()),
         ];
         cells.extend(
             m.datacenters
@@ -149,7 +171,7 @@ pub fn write_markdown(out: &mut impl Write, m: &Merged) -> io::Result<()> {
             "| {} {} | {} | {} |",
             text(&row.title),
             code(&row.check),
-            row.severity,
+            shown_severity(row),
             cells.join(" | ")
         )?;
     }
@@ -327,7 +349,7 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
             "<tr><td class=\"check\"><span class=\"title\">{}</span><code>{}</code></td><td>{}</td>",
             esc(&row.title),
             esc(&row.check),
-            row.severity
+            shown_severity(row)
         )?;
         for d in &m.datacenters {
             match row.cells.get(&d.name) {

@@ -345,3 +345,53 @@ fn the_merged_document_round_trips_and_verifies() {
     let back: Merged = serde_json::from_value(value).unwrap();
     assert_eq!(back.matrix, m.matrix);
 }
+
+#[test]
+fn a_matrix_row_never_shows_a_warning_beside_blocker() {
+    let east = run(
+        "east",
+        "j1",
+        "t",
+        vec![result(
+            "dc.east.dns.polling",
+            Severity::Blocker,
+            Status::Warn,
+        )],
+    );
+    let west = run(
+        "west",
+        "j2",
+        "t",
+        vec![result(
+            "dc.west.dns.polling",
+            Severity::Blocker,
+            Status::Pass,
+        )],
+    );
+    let m = merge(&[east.clone(), west], tool(), false).unwrap();
+    let mut table = Vec::new();
+    render::write_table(&mut table, &m, false).unwrap();
+    let table = String::from_utf8(table).unwrap();
+    let row = table.lines().find(|l| l.contains("dns.polling")).unwrap();
+    assert!(
+        row.contains("warning") && !row.contains("blocker"),
+        "{table}"
+    );
+
+    let failing = run(
+        "west",
+        "j2",
+        "t",
+        vec![result(
+            "dc.west.dns.polling",
+            Severity::Blocker,
+            Status::Fail,
+        )],
+    );
+    let m = merge(&[east, failing], tool(), false).unwrap();
+    let mut md = Vec::new();
+    render::write_markdown(&mut md, &m).unwrap();
+    let md = String::from_utf8(md).unwrap();
+    let row = md.lines().find(|l| l.contains("`dns.polling`")).unwrap();
+    assert!(row.contains("| blocker |"), "a cell blocks: {md}");
+}
