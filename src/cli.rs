@@ -109,6 +109,10 @@ pub enum DiffFormat {
     Json,
     /// Markdown, for the change ticket.
     Md,
+    /// Ticket-sized Markdown: the runs, the verdicts, every status that changed.
+    MdSummary,
+    /// Jira wiki markup (Jira Server/Data Center), the same content as md-summary.
+    Jira,
 }
 
 #[derive(Debug, Args)]

@@ -221,32 +221,37 @@ fn rule_table(out: &mut impl Write, m: &Syntax, rules: &[&Rule]) -> io::Result<(
     writeln!(out)
 }
 
-/// The few constructs a summary uses, in one markup.
-struct Syntax(Markup);
+/// The few constructs a summary uses, in one markup (the diff's summary uses them too).
+pub(crate) struct Syntax(pub(crate) Markup);
 
 impl Syntax {
-    fn heading(&self, out: &mut impl Write, level: usize, title: &str) -> io::Result<()> {
+    pub(crate) fn heading(
+        &self,
+        out: &mut impl Write,
+        level: usize,
+        title: &str,
+    ) -> io::Result<()> {
         match self.0 {
             Markup::Markdown => writeln!(out, "{} {}\n", "#".repeat(level), self.text(title)),
             Markup::Jira => writeln!(out, "h{level}. {}\n", self.text(title)),
         }
     }
 
-    fn bold(&self, s: &str) -> String {
+    pub(crate) fn bold(&self, s: &str) -> String {
         match self.0 {
             Markup::Markdown => format!("**{}**", self.text(s)),
             Markup::Jira => format!("*{}*", self.text(s)),
         }
     }
 
-    fn text(&self, s: &str) -> String {
+    pub(crate) fn text(&self, s: &str) -> String {
         match self.0 {
             Markup::Markdown => markdown::text(s),
             Markup::Jira => jira_text(s),
         }
     }
 
-    fn code(&self, s: &str) -> String {
+    pub(crate) fn code(&self, s: &str) -> String {
         match self.0 {
             Markup::Markdown => markdown::code(s),
             Markup::Jira if s.is_empty() => String::new(),
@@ -254,7 +259,7 @@ impl Syntax {
         }
     }
 
-    fn table_header(&self, out: &mut impl Write, columns: &[&str]) -> io::Result<()> {
+    pub(crate) fn table_header(&self, out: &mut impl Write, columns: &[&str]) -> io::Result<()> {
         match self.0 {
             Markup::Markdown => {
                 writeln!(out, "| {} |", columns.join(" | "))?;
@@ -264,7 +269,7 @@ impl Syntax {
         }
     }
 
-    fn table_row(&self, out: &mut impl Write, cells: &[String]) -> io::Result<()> {
+    pub(crate) fn table_row(&self, out: &mut impl Write, cells: &[String]) -> io::Result<()> {
         match self.0 {
             Markup::Markdown => writeln!(out, "| {} |", cells.join(" | ")),
             Markup::Jira => {

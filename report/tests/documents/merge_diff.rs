@@ -193,6 +193,12 @@ fn diff_before_and_after_the_cutover_snapshot() {
     let mut md = Vec::new();
     diff::render::write_markdown(&mut md, &d).unwrap();
     insta::assert_snapshot!("diff.md", String::from_utf8(md).unwrap());
+    let mut summary = Vec::new();
+    diff::render::write_summary(&mut summary, &d, report::summary::Markup::Markdown).unwrap();
+    insta::assert_snapshot!("diff.summary.md", String::from_utf8(summary).unwrap());
+    let mut jira = Vec::new();
+    diff::render::write_summary(&mut jira, &d, report::summary::Markup::Jira).unwrap();
+    insta::assert_snapshot!("diff.jira", String::from_utf8(jira).unwrap());
 }
 
 #[test]

@@ -21,6 +21,10 @@ pub fn diff(args: DiffArgs) -> Result<i32> {
             writeln!(out)?;
         }
         DiffFormat::Md => render::write_markdown(&mut out, &d)?,
+        DiffFormat::MdSummary => {
+            render::write_summary(&mut out, &d, report::summary::Markup::Markdown)?
+        }
+        DiffFormat::Jira => render::write_summary(&mut out, &d, report::summary::Markup::Jira)?,
     }
     out.flush()?;
     Ok(d.exit_code())
