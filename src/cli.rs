@@ -195,7 +195,7 @@ pub struct MergeArgs {
     /// The report.json files, one or more per data center.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Also write merge.json, merge.md, merge.html and merge.junit.xml into this directory.
+    /// Also write merge.json, merge.md, merge.html, merge.junit.xml and rules.csv into this directory.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Merge reports written from different plans (different plan digests).
@@ -326,6 +326,10 @@ pub enum Format {
     Json,
     /// Markdown, for a change ticket.
     Md,
+    /// Ticket-sized Markdown: header, verdict, blockers, firewall rules.
+    MdSummary,
+    /// Jira wiki markup (Jira Server/Data Center), the same content as md-summary.
+    Jira,
     /// One self-contained HTML page.
     Html,
     /// JUnit XML, for CI pipelines.
@@ -376,8 +380,9 @@ pub struct OutputArgs {
     /// Output on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Also write report.json, report.md, report.html and report.junit.xml into
-    /// this directory (created if missing; checked before any check runs), each atomically.
+    /// Also write report.json, report.md, report.html, report.junit.xml and
+    /// rules.csv into this directory (created if missing; checked before any
+    /// check runs), each atomically.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Write the --out files readable by the owner only (0600) instead of the

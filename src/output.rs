@@ -195,6 +195,12 @@ pub fn emit(finished: &Finished, output: &OutputArgs) -> Result<i32> {
     match output.format {
         Format::Json => report.write_json(&mut out)?,
         Format::Md => report::markdown::write_markdown(&mut out, report)?,
+        Format::MdSummary => {
+            report::summary::write_summary(&mut out, report, report::summary::Markup::Markdown)?
+        }
+        Format::Jira => {
+            report::summary::write_summary(&mut out, report, report::summary::Markup::Jira)?
+        }
         Format::Html => report::html::write_html(&mut out, report)?,
         Format::Junit => report::junit::write_junit(&mut out, report)?,
         Format::Table => {
@@ -215,7 +221,7 @@ pub fn emit(finished: &Finished, output: &OutputArgs) -> Result<i32> {
     if let Some(dir) = &output.out {
         write_report_files(dir, report, FileMode::from_private(output.private))?;
         eprintln!(
-            "report written to {} (report.json, report.md, report.html, report.junit.xml)",
+            "report written to {} (report.json, report.md, report.html, report.junit.xml, rules.csv)",
             dir.display()
         );
     }
@@ -262,7 +268,9 @@ pub fn print_table(out: &mut impl Write, report: &Report, sort: SortArg) -> Resu
         width: text_width(),
         sort: sort.into(),
     };
+    let width = style.width;
     report::table::write_table(out, report, style)?;
+    report::rules::write_text(out, &report::rules::of(report), width)?;
     Ok(())
 }
 

@@ -34,6 +34,8 @@ fn tcp_evidence() -> tcp::TcpEvidence {
             error: Some(format!(
                 "proxy said Proxy-Authorization: Basic {BASIC} ({ENV_SECRET})"
             )),
+            source: Some("192.0.2.7".parse().unwrap()),
+            source_from: Some(crate::net::tcp::SourceFrom::Route),
         }],
     }
 }
@@ -92,6 +94,8 @@ fn feed_outcome() -> Outcome {
         authenticated: true,
         elapsed_ms: 1,
         unused_env_proxy: None,
+        address: None,
+        source: None,
     };
     let evidence = feed::FeedEvidence {
         paths: vec![path],

@@ -11,6 +11,9 @@
 //!   gathered evidence) gets one more `<error>` case, `dc.<dc>.verdict`,
 //!   with the reason.
 //!
+//! The suite's properties carry the verdict, the run's facts and the
+//! firewall rules to request (`firewall_rule.N`, one line each).
+//!
 //! Failures carry the reason as the message and the reason, the remediation
 //! and the evidence (as Markdown text) as the description.
 
@@ -71,6 +74,32 @@ pub fn suite(report: &Report) -> TestSuite {
         if let Some(t) = &m.ticket {
             properties.push(Property::new("ticket", t.as_str()));
         }
+    }
+    let rules = crate::rules::of(report);
+    let (request, in_place) = crate::rules::split(&rules);
+    properties.push(Property::new(
+        "firewall_rules_to_request",
+        request.len().to_string(),
+    ));
+    properties.push(Property::new(
+        "firewall_paths_already_open",
+        in_place.len().to_string(),
+    ));
+    for (i, r) in request.iter().enumerate() {
+        properties.push(Property::new(
+            format!("firewall_rule.{}", i + 1),
+            format!(
+                "{} {} {} from {} to {}: {} ({}) [{}]",
+                r.protocol,
+                r.port,
+                r.direction.as_str(),
+                r.source(),
+                r.destination(),
+                r.action,
+                r.state,
+                r.check_ids.join(", ")
+            ),
+        ));
     }
     suite.add_properties(properties);
     let classname_dc = report.datacenter.replace('.', "_");

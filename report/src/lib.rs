@@ -18,6 +18,8 @@ pub mod merge;
 pub mod model;
 pub mod redact;
 mod result;
+pub mod rules;
+pub mod summary;
 pub mod table;
 pub mod verdict;
 

@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use crate::document::{self, Groups};
 use crate::evidence::{self, Block};
 use crate::model::{CheckResult, Report, RunHeader};
+use crate::rules::Rule;
 
 /// Writes the report as Markdown.
 pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
@@ -30,6 +31,7 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
         writeln!(out, "| {label} | {value} |")?;
     }
 
+    write_rules(out, &crate::rules::of(report), 2)?;
     to_do(out, "Blockers", &groups.blockers, "each one makes it NO-GO")?;
     to_do(
         out,
@@ -120,6 +122,60 @@ fn to_do(
             document::status_label(r),
             text(&r.reason),
             text(r.remediation.as_deref().unwrap_or(""))
+        )?;
+    }
+    Ok(())
+}
+
+/// The firewall rules: a table of the rules to request, then the paths
+/// already open; `level` is the heading level. Nothing when there is no path.
+pub fn write_rules(out: &mut impl Write, rules: &[Rule], level: usize) -> io::Result<()> {
+    let (request, in_place) = crate::rules::split(rules);
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let h = "#".repeat(level.min(6));
+    if request.is_empty() {
+        writeln!(out, "\n{h} Firewall rules to request: none\n")?;
+    } else {
+        writeln!(
+            out,
+            "\n{h} Firewall rules to request ({}): also in `rules.csv`\n",
+            request.len()
+        )?;
+        write_rule_table(out, &request)?;
+    }
+    if !in_place.is_empty() {
+        writeln!(
+            out,
+            "\n{h} Already open ({}): no change needed\n",
+            in_place.len()
+        )?;
+        write_rule_table(out, &in_place)?;
+    }
+    Ok(())
+}
+
+fn write_rule_table(out: &mut impl Write, rules: &[&Rule]) -> io::Result<()> {
+    writeln!(
+        out,
+        "| Source | Destination | Port | Direction | Action | Seen | Purpose | Checks |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|---|")?;
+    for r in rules {
+        let ids: Vec<String> = r.check_ids.iter().map(|id| code(id)).collect();
+        writeln!(
+            out,
+            "| {} | {} | {} {} | {} | {} | {} | {} | {} |",
+            text(&r.source()),
+            text(&r.destination()),
+            r.protocol,
+            r.port,
+            r.direction.as_str(),
+            text(&r.action),
+            text(&r.state),
+            text(&r.purpose),
+            ids.join(" ")
         )?;
     }
     Ok(())

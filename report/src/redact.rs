@@ -11,7 +11,10 @@
 //!   (raw and percent-encoded).
 //!
 //! Redaction errs on the side of hiding: a false positive costs a word in a
-//! report, a false negative leaks a credential into a change ticket.
+//! report, a false negative leaks a credential into a change ticket. The one
+//! exception is a placeholder a person fills in (`--apikey=<API key>`):
+//! letters and spaces in angle brackets, no digit, kept so instructions read
+//! whole; the exact secret values are replaced before any pattern runs.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -133,6 +136,9 @@ impl Redactor {
                 out = Cow::Owned(s);
             }
         }
+        if let Cow::Owned(s) = NAMED_VALUE.replace_all(&out, |c: &Captures| named_value(c)) {
+            out = Cow::Owned(s);
+        }
         if let Cow::Owned(s) = AUTHORIZATION.replace_all(&out, |c: &Captures| authorization(c)) {
             out = Cow::Owned(s);
         }
@@ -215,8 +221,7 @@ pub fn is_secret_key(key: &str) -> bool {
 
 /// Fixed patterns and their replacements, applied in order.
 static PATTERNS: LazyLock<Vec<(Regex, String)>> = LazyLock::new(|| {
-    let secret_names = r"[A-Za-z0-9_.-]*(?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|session[_-]?id|credentials?)";
-    let rules: [(String, &str); 6] = [
+    let rules: [(String, &str); 5] = [
         // Userinfo of any URL; greedy to the last `@` before the path, so a
         // password with an unescaped `@` goes too.
         (
@@ -226,11 +231,6 @@ static PATTERNS: LazyLock<Vec<(Regex, String)>> = LazyLock::new(|| {
         (
             r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]{8,}".into(),
             "${1} [redacted]",
-        ),
-        // key=value, key: value, "key": "value", ?key=value.
-        (
-            format!(r#"(?i)\b({secret_names})("?\s*[=:]\s*"?)[^\s"&;,)]+"#),
-            "${1}${2}[redacted]",
         ),
         (r"\bAPI-[A-Z0-9]{16,}\b".into(), "API-[redacted]"),
         (
@@ -254,16 +254,50 @@ static PATTERNS: LazyLock<Vec<(Regex, String)>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Names of things that hold a credential, as they appear before `=` or `:` in text.
+const SECRET_NAMES: &str = r"[A-Za-z0-9_.-]*(?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|session[_-]?id|credentials?)";
+
+/// A placeholder a person fills in, in prose (`<API key>`, `<new server URL>`):
+/// letters, spaces and `._-` between angle brackets, no digit. It is left
+/// as it is wherever a credential would be redacted.
+const PLACEHOLDER: &str = r"<[A-Za-z][A-Za-z ._-]{0,40}>";
+
+/// key=value, key: value, "key": "value", ?key=value; the value runs to
+/// the next space, quote or separator (a placeholder's spaces included).
+static NAMED_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r#"(?i)\b({SECRET_NAMES})("?\s*[=:]\s*"?)({PLACEHOLDER}[^\s"&;,)]*|[^\s"&;,)]+)"#
+    ))
+    .expect("static redaction pattern")
+});
+
+static WHOLE_PLACEHOLDER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"^{PLACEHOLDER}$")).expect("static redaction pattern"));
+
+/// Keeps the name and the separator, drops the value unless it is a
+/// placeholder (closing punctuation after it allowed: `` <API key>` ``).
+fn named_value(c: &Captures) -> String {
+    if WHOLE_PLACEHOLDER.is_match(c[3].trim_end_matches(['`', '\'', '.', ':', ']', '}'])) {
+        c[0].to_string()
+    } else {
+        format!("{}{}{REDACTED}", &c[1], &c[2])
+    }
+}
+
 /// `Authorization: <scheme> <credentials>` (and `Proxy-Authorization`), to the end of the line.
 static AUTHORIZATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r#"(?i)\b((?:proxy-)?authorization"?\s*[:=]\s*"?)(?:(basic|bearer|digest|negotiate|ntlm|token|apikey)\s+)?[^\r\n"]+"#,
+        r#"(?i)\b((?:proxy-)?authorization"?\s*[:=]\s*"?)(?:(basic|bearer|digest|negotiate|ntlm|token|apikey)\s+)?([^\r\n"]+)"#,
     )
     .expect("static redaction pattern")
 });
 
-/// Keeps the header name and the scheme, drops the credentials.
+/// Keeps the header name and the scheme, drops the credentials (a
+/// placeholder such as `<token>` stays).
 fn authorization(c: &Captures) -> String {
+    if WHOLE_PLACEHOLDER.is_match(c[3].trim_end()) {
+        return c[0].to_string();
+    }
     match c.get(2) {
         Some(scheme) => format!("{}{} {REDACTED}", &c[1], scheme.as_str()),
         None => format!("{}{REDACTED}", &c[1]),

@@ -147,7 +147,7 @@ pub fn write_table(out: &mut impl Write, report: &Report, style: TableStyle) -> 
         }
         table.add_row(vec![
             status,
-            Cell::new(r.severity.as_str()),
+            Cell::new(verdict::effective_severity(r).as_str()),
             // The id first and whole, to be copied; the target under the title.
             Cell::new(format!("{}\n{}\n→ {}", r.id, r.title, r.target)),
             Cell::new(&r.reason),
@@ -164,7 +164,7 @@ pub fn write_table(out: &mut impl Write, report: &Report, style: TableStyle) -> 
         writeln!(out, "\nWhat to do:")?;
         for r in todo {
             let remediation = r.remediation.as_deref().unwrap_or_default();
-            let head = format!("{} ({}):", r.id, r.severity);
+            let head = format!("{} ({}):", r.id, verdict::effective_severity(r));
             if head.chars().count() + 4 > usize::from(style.width) {
                 // An id longer than a line: whole on its own line, not broken.
                 writeln!(out, "  - {head}")?;
@@ -353,5 +353,33 @@ mod tests {
         assert!(!render(&report, TableStyle::default()).contains("INTERRUPTED"));
         report.mark_interrupted();
         assert!(render(&report, TableStyle::default()).starts_with("INTERRUPTED"));
+    }
+
+    #[test]
+    fn a_blocker_that_only_warns_reads_as_a_warning_everywhere_in_the_table() {
+        let warn = CheckResult {
+            id: CheckId::new("dc.east.dns.polling"),
+            family: Family::Dns,
+            title: "Polling name resolves".into(),
+            target: "polling.example.com".into(),
+            severity: Severity::Blocker,
+            status: Status::Warn,
+            reason: "resolvers disagree".into(),
+            remediation: Some("make them agree".into()),
+            evidence: serde_json::Value::Null,
+            elapsed_ms: 1,
+            waiver: None,
+        };
+        let text = render(&report(vec![warn]), TableStyle::default());
+        let row = text.lines().find(|l| l.contains("WARN")).unwrap();
+        assert!(
+            row.contains("warning") && !row.contains("blocker"),
+            "{text}"
+        );
+        assert!(
+            text.contains("dc.east.dns.polling (warning): make them agree"),
+            "{text}"
+        );
+        assert!(!text.contains("(blocker)"), "{text}");
     }
 }

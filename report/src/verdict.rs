@@ -112,6 +112,17 @@ pub fn is_warning(result: &CheckResult) -> bool {
     }
 }
 
+/// The severity a result carries in this run, shown beside its status: a
+/// blocker that only warns does not block, so it reads as a warning (no row
+/// says both `WARN` and `blocker`); every other result keeps its own.
+pub fn effective_severity(result: &CheckResult) -> Severity {
+    if result.severity == Severity::Blocker && !blocks(result) && is_warning(result) {
+        Severity::Warning
+    } else {
+        result.severity
+    }
+}
+
 /// Which results, beyond blockers, make the process exit non-zero.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum FailOn {
@@ -319,6 +330,30 @@ mod tests {
         assert_eq!(
             summary_line(&rs, false, std::time::Duration::ZERO),
             "NO-GO — 1 passed, 0 warnings, 0 failed, 1 errored, 1 not run in 0.0s"
+        );
+    }
+
+    #[test]
+    fn no_result_reads_as_both_a_warning_and_a_blocker() {
+        for status in Status::ALL {
+            for severity in [Severity::Blocker, Severity::Warning, Severity::Info] {
+                let r = result(severity, status);
+                let shown = effective_severity(&r);
+                if is_warning(&r) {
+                    assert_ne!(shown, Severity::Blocker, "{status} {severity}");
+                }
+                if blocks(&r) {
+                    assert_eq!(shown, Severity::Blocker, "{status} {severity}");
+                }
+            }
+        }
+        assert_eq!(
+            effective_severity(&result(Severity::Blocker, Status::Warn)),
+            Severity::Warning
+        );
+        assert_eq!(
+            effective_severity(&result(Severity::Blocker, Status::Pass)),
+            Severity::Blocker
         );
     }
 

@@ -485,15 +485,23 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
 
     println!("\nplan and reports: {}", out_dir.display());
     for (dc, verdict) in &verdicts {
-        println!(
-            "  {dc}: {verdict}  {}  (and report.md, report.html, report.junit.xml)",
+        let line = format!(
+            "  {dc}: {verdict}  {}  (and report.md, report.html, report.junit.xml, rules.csv)",
             out_dir.join(dc).join("report.json").display()
         );
+        println!(
+            "{}",
+            report::table::wrap(&line, output::text_width(), "", "    ")
+        );
     }
-    println!(
-        "  merged: {}  {}",
+    let line = format!(
+        "  merged: {}  {}  (and merge.md, merge.json, merge.junit.xml, rules.csv)",
         merged.verdict,
         out_dir.join("merged").join("merge.html").display()
+    );
+    println!(
+        "{}",
+        report::table::wrap(&line, output::text_width(), "", "    ")
     );
     let expected = [
         ("east", Verdict::Go),

@@ -129,9 +129,10 @@ fn run_writes_report_json_and_exits_by_verdict() {
             "report.html",
             "report.json",
             "report.junit.xml",
-            "report.md"
+            "report.md",
+            "rules.csv"
         ],
-        "the four documents, and no temporary file left behind"
+        "the five documents, and no temporary file left behind"
     );
 
     let out = run(&[

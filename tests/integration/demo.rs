@@ -1,6 +1,6 @@
 //! `preflight demo`: the whole job against the embedded loopback lab.
 
-use crate::support::{preflight, stdout};
+use crate::support::{preflight, run, stdout};
 
 #[test]
 fn demo_shows_a_go_and_a_no_go_data_center_and_writes_reports() {
@@ -230,5 +230,169 @@ fn demo_shows_a_go_and_a_no_go_data_center_and_writes_reports() {
         west["results"].as_array().unwrap().len(),
         "{statuses:?}"
     );
+
+    // The firewall rules: per data center and merged, as rules.csv.
+    let west_rules = read_csv(&dir.join("west/rules.csv"));
+    assert_eq!(west_rules[0], report::rules::CSV_COLUMNS, "the header row");
+    let col = |name: &str| {
+        report::rules::CSV_COLUMNS
+            .iter()
+            .position(|c| *c == name)
+            .unwrap()
+    };
+    let dropped_port = web02_tcp_port(&west);
+    let dropped = west_rules
+        .iter()
+        .find(|row| row[col("check_ids")] == "dc.west.tcp.tentacle-web02")
+        .expect("a rule for the dropped Tentacle port");
+    assert_eq!(dropped[col("need")], "request");
+    assert_eq!(dropped[col("source_address")], "127.0.0.1");
+    assert_eq!(dropped[col("port")], dropped_port);
+    assert_eq!(dropped[col("state")], "filtered");
+    assert_eq!(dropped[col("direction")], "outbound");
+    for row in &west_rules[1..] {
+        assert_eq!(row[col("source_address")], "127.0.0.1", "{row:?}");
+        assert_eq!(row[col("datacenter")], "west");
+    }
+    assert!(
+        west_rules
+            .iter()
+            .any(|row| row[col("state")].starts_with("blocked by the proxy")),
+        "the proxy that refuses CONNECT: {west_rules:?}"
+    );
+    let merged = read_csv(&dir.join("merged/rules.csv"));
+    let key = |row: &Vec<String>| {
+        [
+            "need",
+            "datacenter",
+            "source_address",
+            "destination_address",
+            "protocol",
+            "port",
+            "direction",
+            "action",
+        ]
+        .map(|c| row[col(c)].clone())
+    };
+    let mut keys: Vec<_> = merged[1..].iter().map(key).collect();
+    let count = keys.len();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), count, "no duplicate in the merged rules");
+    for dc in ["east", "west"] {
+        assert!(
+            merged.iter().any(|row| row[col("datacenter")] == dc),
+            "{dc}"
+        );
+    }
+    for row in west_rules[1..]
+        .iter()
+        .filter(|r| r[col("need")] == "request")
+    {
+        assert!(
+            merged.contains(row),
+            "west's request in the merged list: {row:?}"
+        );
+    }
+
+    // The ticket-sized summary of west fits a ticket; Jira says the same.
+    let west_json = dir.join("west/report.json");
+    let summary = run(&[
+        "report",
+        "render",
+        west_json.to_str().unwrap(),
+        "--format",
+        "md-summary",
+    ]);
+    let summary = stdout(&summary);
+    assert!(
+        summary.lines().count() < 60,
+        "{} lines:\n{summary}",
+        summary.lines().count()
+    );
+    assert!(
+        summary.contains("## Firewall rules to request (4)"),
+        "{summary}"
+    );
+    let jira = run(&[
+        "report",
+        "render",
+        west_json.to_str().unwrap(),
+        "--format",
+        "jira",
+    ]);
+    let jira = stdout(&jira);
+    assert!(jira.contains("h2. Firewall rules to request (4)"), "{jira}");
+
+    // The merge agrees with the reports it merges: each pool has the worst
+    // status its data center's own worker checks have.
+    let merge: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("merged/merge.json")).unwrap())
+            .unwrap();
+    for (dc, report) in [("east", &east), ("west", &west)] {
+        let pool = merge["worker_pools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["datacenter"] == dc)
+            .unwrap();
+        let own: Vec<&str> = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["family"] == "worker")
+            .map(|r| r["status"].as_str().unwrap())
+            .collect();
+        let expected = if own.contains(&"warn") {
+            "warn"
+        } else {
+            "pass"
+        };
+        assert_eq!(pool["status"], expected, "{dc}: {own:?} {pool}");
+    }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The port of the dropped Tentacle's TCP check (the lab picks it).
+fn web02_tcp_port(west: &serde_json::Value) -> String {
+    let web02 = west["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "dc.west.tcp.tentacle-web02")
+        .unwrap();
+    let address = web02["evidence"]["addresses"][0]["address"]
+        .as_str()
+        .unwrap();
+    address.rsplit_once(':').unwrap().1.to_string()
+}
+
+/// An RFC 4180 file as rows of fields (quoted fields may hold commas, quotes and line breaks).
+fn read_csv(path: &std::path::Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let (mut rows, mut row, mut field) = (Vec::new(), Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        row.is_empty() && field.is_empty(),
+        "every row ends with CRLF"
+    );
+    rows
 }

@@ -12,6 +12,7 @@ mod firewall;
 mod fleet;
 mod from_octopus;
 mod hostile;
+mod html_layout;
 mod listen;
 mod octopus;
 mod output;

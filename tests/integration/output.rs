@@ -40,6 +40,7 @@ fn full_disk_fails_clearly_and_keeps_the_previous_report() {
         "report.json",
         "report.junit.xml",
         "report.md",
+        "rules.csv",
     ];
     let before: Vec<Vec<u8>> = documents
         .iter()
@@ -346,7 +347,11 @@ fn documents_are_written_with_the_usual_mode_unless_private() {
             .unwrap();
         assert_eq!(status.code(), Some(0));
         let mut names = files_in(&out_dir);
-        assert_eq!(names.len(), 4, "{names:?}: no temporary file left");
+        assert_eq!(
+            names.len(),
+            report::files::REPORT_FILES.len(),
+            "{names:?}: no temporary file left"
+        );
         for name in names.drain(..) {
             let mode = std::fs::metadata(out_dir.join(&name))
                 .unwrap()

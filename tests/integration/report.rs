@@ -22,7 +22,7 @@ fn arg(p: &Path) -> &str {
 }
 
 #[test]
-fn demo_writes_four_documents_per_data_center_and_they_verify() {
+fn demo_writes_five_documents_per_data_center_and_they_verify() {
     let dir = temp_dir("demo");
     let out = run(&["demo", "--out", arg(&dir)]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
@@ -32,6 +32,7 @@ fn demo_writes_four_documents_per_data_center_and_they_verify() {
             "report.md",
             "report.html",
             "report.junit.xml",
+            "rules.csv",
         ] {
             let path = dir.join(dc).join(file);
             assert!(path.is_file(), "{} missing", path.display());
@@ -172,7 +173,13 @@ fn merge_of_a_go_and_a_no_go_data_center_prints_the_matrix_and_exits_1() {
         text.contains("overall: NO-GO across 2 data center(s)"),
         "{text}"
     );
-    for file in ["merge.json", "merge.md", "merge.html", "merge.junit.xml"] {
+    for file in [
+        "merge.json",
+        "merge.md",
+        "merge.html",
+        "merge.junit.xml",
+        "rules.csv",
+    ] {
         assert!(dir.join(file).is_file(), "{file}");
     }
     let out = run(&["report", "verify", arg(&dir.join("merge.json"))]);
@@ -355,6 +362,7 @@ name = "east"
         "report.md",
         "report.html",
         "report.junit.xml",
+        "rules.csv",
     ] {
         outputs.push((
             file.into(),
@@ -476,6 +484,7 @@ fn proxy_passwords_of_a_tls_check_reach_no_output() {
                 "report.md",
                 "report.html",
                 "report.junit.xml",
+                "rules.csv",
             ] {
                 let text = std::fs::read_to_string(out_dir.join(file)).unwrap();
                 for secret in [PASSWORD, "Wrong-Pa55word"] {
@@ -488,7 +497,7 @@ fn proxy_passwords_of_a_tls_check_reach_no_output() {
             }
         }
     }
-    assert_eq!(checked, 60);
+    assert_eq!(checked, 75);
     assert!(
         proxy.requests().iter().any(|r| r.authenticated),
         "the right password was used, so the test went through the proxy"

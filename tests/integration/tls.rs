@@ -135,15 +135,34 @@ fn a_wrong_thumbprint_exits_1_showing_both_values() {
     let server = lab.start(TlsServer::octopus_server());
     let found = server.identity.thumbprint().to_string();
     let wrong = "3f:9a:0c:1d:2e:3f:4a:5b:6c:7d:8e:9f:0a:1b:2c:3d:4e:5f:6a:7b";
+    let dir = std::env::temp_dir().join(format!("preflight-tls-wrong-{}", std::process::id()));
     let out = run(&[
         "check",
         "tls",
         &server.addr.to_string(),
         "--thumbprint",
         wrong,
+        "--out",
+        dir.to_str().unwrap(),
     ]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(1), "{text}");
+    // The instruction's placeholders survive redaction, in every document.
+    assert!(
+        text.contains("Tentacle poll-server --server=<new server URL> --apikey=<API key>"),
+        "{text}"
+    );
+    for file in [
+        "report.json",
+        "report.md",
+        "report.html",
+        "report.junit.xml",
+    ] {
+        let doc = std::fs::read_to_string(dir.join(file)).unwrap();
+        assert!(!doc.contains("[redacted]"), "{file}: {doc}");
+        assert!(doc.contains("API key"), "{file}: {doc}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
     assert!(
         text.contains("3F9A0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B"),
         "{text}"

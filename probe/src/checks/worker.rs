@@ -160,10 +160,8 @@ mod tests {
             resolver: Some("system".into()),
             dns_error: None,
             addresses: vec![AddressProbe {
-                address: "192.0.2.10:1433".parse().unwrap(),
-                state: PortState::Filtered,
                 connect_ms: 3000,
-                error: None,
+                ..AddressProbe::new("192.0.2.10:1433".parse().unwrap(), PortState::Filtered)
             }],
         };
         let o = assess_reach(&filtered, &spec, "data center east");

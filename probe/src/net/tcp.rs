@@ -3,7 +3,7 @@
 //! over it (TLS, CONNECT tunnels).
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -37,6 +37,17 @@ impl PortState {
     }
 }
 
+/// How the source address of a probe was learned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceFrom {
+    /// The local address of the connection that opened.
+    Connection,
+    /// The address the kernel's route picks for the destination (the
+    /// connection did not open, so it has no local address of its own).
+    Route,
+}
+
 /// One address and how it answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AddressProbe {
@@ -45,6 +56,43 @@ pub struct AddressProbe {
     pub connect_ms: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// This machine's address the connection left from: what a firewall
+    /// rule names as the source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<IpAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_from: Option<SourceFrom>,
+}
+
+impl AddressProbe {
+    /// A probe of `address` in `state` with nothing else recorded.
+    pub fn new(address: SocketAddr, state: PortState) -> Self {
+        AddressProbe {
+            address,
+            state,
+            connect_ms: 0,
+            error: None,
+            source: None,
+            source_from: None,
+        }
+    }
+}
+
+/// The source address the kernel's routing table picks for `destination`:
+/// a UDP socket `connect()`ed to it and its local address. Connecting a UDP
+/// socket only sets its default peer; no packet is sent. `None` when there
+/// is no route (or no address of that family on this machine).
+pub fn route_source(destination: SocketAddr) -> Option<IpAddr> {
+    let any: IpAddr = match destination {
+        SocketAddr::V4(_) => Ipv4Addr::UNSPECIFIED.into(),
+        SocketAddr::V6(_) => Ipv6Addr::UNSPECIFIED.into(),
+    };
+    let socket = UdpSocket::bind(SocketAddr::new(any, 0)).ok()?;
+    // Port 0 is not a valid peer for connect(); the route does not depend on the port.
+    let peer = SocketAddr::new(destination.ip(), destination.port().max(1));
+    socket.connect(peer).ok()?;
+    let local = socket.local_addr().ok()?.ip();
+    (!local.is_unspecified()).then_some(local)
 }
 
 /// Connects once and classifies the answer.
@@ -69,11 +117,22 @@ pub async fn connect_stream(
         }
         Err(_) => (PortState::Filtered, None, None),
     };
+    let opened = stream
+        .as_ref()
+        .and_then(|s| s.local_addr().ok())
+        .map(|a| (a.ip(), SourceFrom::Connection));
+    let (source, source_from) =
+        match opened.or_else(|| route_source(address).map(|ip| (ip, SourceFrom::Route))) {
+            Some((ip, from)) => (Some(ip), Some(from)),
+            None => (None, None),
+        };
     let probe = AddressProbe {
         address,
         state,
         connect_ms,
         error,
+        source,
+        source_from,
     };
     (probe, stream)
 }
@@ -96,10 +155,11 @@ pub async fn connect_first(
     });
     if addresses.is_empty() {
         return Err(AddressProbe {
-            address: SocketAddr::new(std::net::Ipv4Addr::UNSPECIFIED.into(), port),
-            state: PortState::Error,
-            connect_ms: 0,
             error: Some("no address to connect to".into()),
+            ..AddressProbe::new(
+                SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), port),
+                PortState::Error,
+            )
         });
     }
     futures_util::future::select_ok(attempts)
@@ -134,5 +194,28 @@ mod tests {
         assert_eq!(classify_error(&net).0, PortState::Unreachable);
         let other = io::Error::from(io::ErrorKind::AddrNotAvailable);
         assert_eq!(classify_error(&other).0, PortState::Error);
+    }
+
+    #[test]
+    fn the_route_to_loopback_leaves_from_loopback() {
+        let to = |a: &str| route_source(a.parse().unwrap());
+        assert_eq!(to("127.0.0.1:10943"), Some(IpAddr::from([127, 0, 0, 1])));
+        assert_eq!(to("127.0.0.9:0"), Some(IpAddr::from([127, 0, 0, 1])));
+    }
+
+    #[tokio::test]
+    async fn every_probe_names_its_source_address() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let open = listener.local_addr().unwrap();
+        let probe = connect(open, Duration::from_secs(2)).await;
+        assert_eq!(probe.state, PortState::Open);
+        assert_eq!(probe.source, Some(IpAddr::from([127, 0, 0, 1])));
+        assert_eq!(probe.source_from, Some(SourceFrom::Connection));
+        drop(listener);
+        // Nothing listens there now: refused, and the source comes from the route.
+        let probe = connect(open, Duration::from_secs(2)).await;
+        assert_eq!(probe.state, PortState::Refused);
+        assert_eq!(probe.source, Some(IpAddr::from([127, 0, 0, 1])));
+        assert_eq!(probe.source_from, Some(SourceFrom::Route));
     }
 }

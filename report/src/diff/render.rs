@@ -1,5 +1,6 @@
-//! The diff as terminal text, Markdown (for the cutover ticket), HTML and
-//! JUnit (for a pipeline: a regression fails it).
+//! The diff as terminal text, Markdown (for the cutover ticket), HTML,
+//! JUnit (for a pipeline: a regression fails it), and ticket-sized in
+//! Markdown or Jira wiki markup.
 
 use std::io::{self, Write};
 
@@ -9,6 +10,7 @@ use super::{Diff, Presence, StatusChange};
 use crate::html::{self, esc};
 use crate::markdown::{code, run_cells, text};
 use crate::model::RunHeader;
+use crate::summary::{Markup, Syntax};
 
 fn side_line(label: &str, s: &RunHeader) -> String {
     format!(
@@ -333,4 +335,103 @@ pub fn write_junit(out: &mut impl Write, d: &Diff) -> io::Result<()> {
     let mut doc = quick_junit::Report::new("preflight diff");
     doc.add_test_suite(suite);
     doc.serialize(out).map_err(io::Error::other)
+}
+
+/// The ticket-sized diff (`--format md-summary`, or `jira` in Jira wiki
+/// markup): the two runs, the verdicts, and every check whose status
+/// changed, appeared or went; the evidence changes are counted, and listed
+/// in the full diff (`--format md`).
+pub fn write_summary(out: &mut impl Write, d: &Diff, markup: Markup) -> io::Result<()> {
+    let m = Syntax(markup);
+    let verdict = if d.before.verdict == d.after.verdict {
+        format!("{} (unchanged)", d.after.verdict)
+    } else {
+        format!("{} → {}", d.before.verdict, d.after.verdict)
+    };
+    m.heading(
+        out,
+        1,
+        &format!(
+            "Diff: {} regressed, {} fixed · {verdict}",
+            d.regressed.len(),
+            d.fixed.len()
+        ),
+    )?;
+    for (label, s) in [("Before", &d.before), ("After", &d.after)] {
+        writeln!(
+            out,
+            "* {}: {} on {}, {}, {} · {}",
+            label,
+            m.text(&s.datacenter),
+            m.text(&s.host),
+            m.text(&s.started_at),
+            m.text(s.verdict.as_str()),
+            m.code(s.report_sha256.as_deref().unwrap_or(""))
+        )?;
+    }
+    writeln!(out)?;
+    if d.plan_changed {
+        writeln!(
+            out,
+            "{}\n",
+            m.text("The runs used different plans: new and gone checks may come from that.")
+        )?;
+    }
+    for (title, changes) in [
+        ("Regressed", &d.regressed),
+        ("Fixed", &d.fixed),
+        ("Changed", &d.changed),
+    ] {
+        if changes.is_empty() {
+            continue;
+        }
+        m.heading(out, 2, &format!("{title} ({})", changes.len()))?;
+        m.table_header(out, &["Check", "Before", "After", "Found", "What to do"])?;
+        for c in changes.iter() {
+            m.table_row(
+                out,
+                &[
+                    format!("{} {}", m.text(&c.title), m.code(&c.id)),
+                    c.before.as_str().to_uppercase(),
+                    c.after.as_str().to_uppercase(),
+                    m.text(&c.after_reason),
+                    m.text(c.remediation.as_deref().unwrap_or("")),
+                ],
+            )?;
+        }
+        writeln!(out)?;
+    }
+    for (title, list) in [("New", &d.new), ("Gone", &d.gone)] {
+        if list.is_empty() {
+            continue;
+        }
+        m.heading(out, 2, &format!("{title} ({})", list.len()))?;
+        m.table_header(out, &["Check", "Status", "Found"])?;
+        for p in list.iter() {
+            m.table_row(
+                out,
+                &[
+                    format!("{} {}", m.text(&p.title), m.code(&p.id)),
+                    p.status.as_str().to_uppercase(),
+                    m.text(&p.reason),
+                ],
+            )?;
+        }
+        writeln!(out)?;
+    }
+    let fields: usize = d.evidence.iter().map(|e| e.changes.len()).sum();
+    writeln!(
+        out,
+        "{}",
+        m.text(&if d.is_empty() {
+            "No change.".to_string()
+        } else {
+            format!(
+                "{fields} evidence field{} changed in {} check{}: the full diff (--format md) lists them.",
+                crate::document::plural(fields),
+                d.evidence.len(),
+                crate::document::plural(d.evidence.len())
+            )
+        })
+    )
 }

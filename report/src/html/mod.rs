@@ -1,8 +1,14 @@
 //! The HTML document: one self-contained file. The style is inline, there is
 //! no script, no font, no image and no link to anywhere else, and a
 //! Content-Security-Policy forbids loading anything even if a value slipped
-//! through. The verdict banner comes first; evidence is collapsible
-//! (`<details>`, open for what did not pass, so it prints).
+//! through. The verdict banner comes first, then the firewall rules to
+//! request and the blockers (page one when printed); evidence is
+//! collapsible (`<details>`, open for what did not pass, so it prints; the
+//! evidence of passed checks is left out of print).
+//!
+//! Tables never clip: long values wrap anywhere, and below 860 px the
+//! result and rule tables (`class="cards"`) become one card per row, each
+//! cell labelled from `data-label`.
 //!
 //! The markup is well-formed XML (every element closed, only XML's own
 //! entities), which the tests rely on to parse it.
@@ -12,6 +18,7 @@ use std::io::{self, Write};
 use crate::document::{self, Groups};
 use crate::evidence::{self, Block, Tone};
 use crate::model::{CheckResult, Report, Status, Tool};
+use crate::rules::Rule;
 use crate::verdict::Verdict;
 
 /// The inline stylesheet.
@@ -65,6 +72,8 @@ pub fn write_html(out: &mut impl Write, report: &Report) -> io::Result<()> {
         Verdict::Go => "go",
         Verdict::NoGo => "nogo",
     };
+    // Page one when printed: the verdict, the facts, the rules, the blockers.
+    writeln!(out, "<div class=\"page-one\">")?;
     writeln!(out, "<header class=\"banner {class}\">")?;
     writeln!(out, "<div class=\"verdict\">{}</div>", report.verdict)?;
     writeln!(
@@ -98,17 +107,21 @@ pub fn write_html(out: &mut impl Write, report: &Report) -> io::Result<()> {
     }
     writeln!(out, "<li><b>{}</b> total</li></ul>", report.summary.total)?;
 
+    let rules = crate::rules::of(report);
+    write_rule_requests(out, &rules)?;
     to_do(out, "Blockers", "each one makes it NO-GO", &groups.blockers)?;
+    writeln!(out, "</div>")?;
     to_do(
         out,
         "Warnings",
         "they do not block the migration",
         &groups.warnings,
     )?;
+    write_open_paths(out, &rules)?;
     if !groups.waived.is_empty() {
         writeln!(
             out,
-            "<section><h2>Waived ({})</h2><table><thead><tr><th>Status</th><th>Check</th><th>Target</th><th>Found</th><th>Waiver</th><th>Ticket</th></tr></thead><tbody>",
+            "<section><h2>Waived ({})</h2><table class=\"cards\"><thead><tr><th>Status</th><th>Check</th><th>Target</th><th>Found</th><th>Waiver</th><th>Ticket</th></tr></thead><tbody>",
             groups.waived.len()
         )?;
         for r in &groups.waived {
@@ -118,7 +131,7 @@ pub fn write_html(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 .map_or(("", ""), |w| (w.reason.as_str(), w.ticket.as_str()));
             writeln!(
                 out,
-                "<tr><td>{}</td>{}<td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td data-label=\"Status\">{}</td>{}<td data-label=\"Target\"><code>{}</code></td><td data-label=\"Found\">{}</td><td data-label=\"Waiver\">{}</td><td data-label=\"Ticket\">{}</td></tr>",
                 badge(r),
                 check_cell(r),
                 esc(&r.target),
@@ -132,13 +145,13 @@ pub fn write_html(out: &mut impl Write, report: &Report) -> io::Result<()> {
     if !groups.passed.is_empty() {
         writeln!(
             out,
-            "<section><h2>Passed ({})</h2><table><thead><tr><th>Status</th><th>Check</th><th>Target</th><th>Found</th></tr></thead><tbody>",
+            "<section class=\"passed\"><h2>Passed ({})</h2><table class=\"cards\"><thead><tr><th>Status</th><th>Check</th><th>Target</th><th>Found</th></tr></thead><tbody>",
             groups.passed.len()
         )?;
         for r in &groups.passed {
             writeln!(
                 out,
-                "<tr><td>{}</td>{}<td><code>{}</code></td><td>{}</td></tr>",
+                "<tr><td data-label=\"Status\">{}</td>{}<td data-label=\"Target\"><code>{}</code></td><td data-label=\"Found\">{}</td></tr>",
                 badge(r),
                 check_cell(r),
                 esc(&r.target),
@@ -182,12 +195,12 @@ fn to_do(
     )?;
     writeln!(
         out,
-        "<table><thead><tr><th>Status</th><th>Check</th><th>Target</th><th>Found</th><th>What to do</th></tr></thead><tbody>"
+        "<table class=\"cards\"><thead><tr><th>Status</th><th>Check</th><th>Target</th><th>Found</th><th>What to do</th></tr></thead><tbody>"
     )?;
     for r in results {
         writeln!(
             out,
-            "<tr><td>{}</td>{}<td><code>{}</code></td><td>{}</td><td class=\"todo\">{}</td></tr>",
+            "<tr><td data-label=\"Status\">{}</td>{}<td data-label=\"Target\"><code>{}</code></td><td data-label=\"Found\">{}</td><td data-label=\"What to do\" class=\"todo\">{}</td></tr>",
             badge(r),
             check_cell(r),
             esc(&r.target),
@@ -198,12 +211,80 @@ fn to_do(
     writeln!(out, "</tbody></table></section>")
 }
 
+/// The firewall rules to request (nothing when no path was tried).
+pub fn write_rule_requests(out: &mut impl Write, rules: &[Rule]) -> io::Result<()> {
+    if rules.is_empty() {
+        return Ok(());
+    }
+    let (request, _) = crate::rules::split(rules);
+    if request.is_empty() {
+        return writeln!(
+            out,
+            "<section class=\"rules\"><h2>Firewall rules to request: none</h2></section>"
+        );
+    }
+    writeln!(
+        out,
+        "<section class=\"rules\"><h2>Firewall rules to request ({}) <span class=\"note\">also in rules.csv</span></h2>",
+        request.len()
+    )?;
+    write_rule_table(out, &request)?;
+    writeln!(out, "</section>")
+}
+
+/// The paths already open (or closed as planned), listed apart from the requests.
+pub fn write_open_paths(out: &mut impl Write, rules: &[Rule]) -> io::Result<()> {
+    let (_, in_place) = crate::rules::split(rules);
+    if in_place.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<section class=\"open-paths\"><h2>Already open ({}) <span class=\"note\">no change needed</span></h2>",
+        in_place.len()
+    )?;
+    write_rule_table(out, &in_place)?;
+    writeln!(out, "</section>")
+}
+
+fn write_rule_table(out: &mut impl Write, rules: &[&Rule]) -> io::Result<()> {
+    writeln!(
+        out,
+        "<table class=\"cards\"><thead><tr><th>Source</th><th>Destination</th><th>Port</th><th>Direction</th><th>Action</th><th>Seen</th><th>Purpose</th><th>Checks</th></tr></thead><tbody>"
+    )?;
+    for r in rules {
+        let ids: Vec<String> = r
+            .check_ids
+            .iter()
+            .map(|id| format!("<code>{}</code>", esc(id)))
+            .collect();
+        writeln!(
+            out,
+            "<tr><td data-label=\"Source\"><code>{}</code></td><td data-label=\"Destination\"><code>{}</code></td><td data-label=\"Port\">{} {}</td><td data-label=\"Direction\">{}</td><td data-label=\"Action\">{}</td><td data-label=\"Seen\">{}</td><td data-label=\"Purpose\">{}</td><td data-label=\"Checks\" class=\"ids\">{}</td></tr>",
+            esc(&r.source()),
+            esc(&r.destination()),
+            esc(&r.protocol),
+            r.port,
+            r.direction.as_str(),
+            esc(&r.action),
+            esc(&r.state),
+            esc(&r.purpose),
+            ids.join(" ")
+        )?;
+    }
+    writeln!(out, "</tbody></table>")
+}
+
 fn write_evidence(out: &mut impl Write, r: &CheckResult, open: bool) -> io::Result<()> {
     writeln!(
         out,
         "<details id=\"{}\"{}><summary>{} <b>{}</b> <code>{}</code></summary><div class=\"evidence\">",
         anchor(r),
-        if open { " open=\"open\"" } else { "" },
+        if open {
+            " open=\"open\""
+        } else {
+            " class=\"passed\""
+        },
         badge(r),
         esc(&r.title),
         esc(r.id.as_str())
@@ -301,7 +382,7 @@ pub fn badge(r: &CheckResult) -> String {
 
 fn check_cell(r: &CheckResult) -> String {
     format!(
-        "<td class=\"check\"><a href=\"#{}\" class=\"title\">{}</a><code>{}</code></td>",
+        "<td data-label=\"Check\" class=\"check\"><a href=\"#{}\" class=\"title\">{}</a><code>{}</code></td>",
         anchor(r),
         esc(&r.title),
         esc(r.id.as_str())

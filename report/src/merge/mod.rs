@@ -303,6 +303,12 @@ impl Merged {
         out.write_all(b"\n")
     }
 
+    /// The firewall rules of every run, as one deduplicated list (derived
+    /// from the runs each time, so a merge.json of any version has them).
+    pub fn rules(&self) -> Vec<crate::rules::Rule> {
+        crate::rules::merge(&self.runs)
+    }
+
     /// The process exit code: 1 when any data center is NO-GO.
     pub fn exit_code(&self) -> i32 {
         match self.verdict {

@@ -1,19 +1,24 @@
-//! The worker-pool rule across runs: at least two workers of each pool must
-//! have proven, each from its own run, that they reach what the pool needs.
+//! Worker pools across runs. A pool's status is the worst status the data
+//! center's own reports give the pool's checks (the worker count and every
+//! must-reach path), so the merge never says WARN where those reports say
+//! PASS, or PASS where they say FAIL.
 //!
-//! Worker results (family `worker`) carry `evidence.pool` and
-//! `evidence.workers` (the workers the plan lists). A listed worker counts
-//! when a run from that host (matched by name: `worker01` matches
-//! `worker01.example.com`) has no worker result of that pool that failed,
-//! errored or was not run. A host that ran the pool's checks without being
-//! listed is named but not counted.
+//! Beside it, what the merge alone can tell: which of the listed workers
+//! proved their reach from their own run. Worker results (family `worker`)
+//! carry `evidence.pool` and `evidence.workers` (the workers the plan lists).
+//! A listed worker counts when a run from that host (matched by name:
+//! `worker01` matches `worker01.example.com`) has no worker result of that
+//! pool that failed, errored or was not run. A host that ran the pool's
+//! checks without being listed is named but not counted. The proof is
+//! reported in words (and `proven`), never as a status of its own: a run
+//! from a jump host is evidence about the data center, not about a worker.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::model::{Family, Report, Status};
+use crate::model::{CheckResult, Family, Report, Status};
 
-/// Workers per pool that must prove their reach.
+/// Workers per pool (the plan's rule; below it the per-worker proof is incomplete).
 pub const MIN_WORKERS: usize = 2;
 
 /// The rule for one pool in one data center.
@@ -31,7 +36,7 @@ pub struct PoolFinding {
     pub not_reported: Vec<String>,
     /// Hosts that ran the pool's checks without being listed as its workers.
     pub unlisted: Vec<String>,
-    /// `pass` with at least [`MIN_WORKERS`] proven, `warn` otherwise.
+    /// The worst status the data center's own reports give the pool's checks.
     pub status: Status,
     pub reason: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,12 +50,14 @@ fn same_machine(host: &str, worker: &str) -> bool {
 }
 
 /// What the runs say about one pool of one data center.
-struct Seen {
+struct Seen<'a> {
     datacenter: String,
     pool: String,
     listed: Vec<String>,
     /// Per host: whether every check of the pool passed in its run.
     hosts: Vec<(String, bool)>,
+    /// The pool's result with the worst status, over every run.
+    worst: &'a CheckResult,
 }
 
 /// Evaluates every pool of every data center found in the runs.
@@ -84,10 +91,14 @@ pub fn evaluate(runs: &[&Report]) -> Vec<PoolFinding> {
                         pool: pool.to_string(),
                         listed: Vec::new(),
                         hosts: Vec::new(),
+                        worst: r,
                     });
                     pools.last_mut().expect("just pushed")
                 }
             };
+            if r.status.severity_rank() > entry.worst.status.severity_rank() {
+                entry.worst = r;
+            }
             for w in listed {
                 if !entry.listed.contains(&w) {
                     entry.listed.push(w);
@@ -101,7 +112,7 @@ pub fn evaluate(runs: &[&Report]) -> Vec<PoolFinding> {
     }
     pools
         .into_iter()
-        .map(|s| finding(s.datacenter, s.pool, s.listed, &s.hosts))
+        .map(|s| finding(s.datacenter, s.pool, s.listed, &s.hosts, s.worst))
         .collect()
 }
 
@@ -110,6 +121,7 @@ fn finding(
     pool: String,
     listed: Vec<String>,
     hosts: &[(String, bool)],
+    worst: &CheckResult,
 ) -> PoolFinding {
     let mut proven = Vec::new();
     let mut failing = Vec::new();
@@ -126,8 +138,17 @@ fn finding(
         .filter(|(h, _)| !listed.iter().any(|w| same_machine(h, w)))
         .map(|(h, _)| h.clone())
         .collect();
-    let mut parts = vec![format!(
-        "{} of {} listed workers proved they reach what pool `{pool}` needs{}",
+    let status = worst.status;
+    let mut parts = vec![match status {
+        Status::Pass => "the data center's checks of the pool passed".to_string(),
+        other => format!(
+            "the data center's checks of the pool: {} ({})",
+            other.as_str().to_uppercase(),
+            worst.reason
+        ),
+    }];
+    let mut proof = format!(
+        "{} of {} listed workers proved their reach from their own run{}",
         proven.len(),
         listed.len(),
         if proven.is_empty() {
@@ -135,47 +156,30 @@ fn finding(
         } else {
             format!(" ({})", proven.join(", "))
         }
-    )];
+    );
     if !failing.is_empty() {
-        parts.push(format!("failing: {}", failing.join(", ")));
+        proof.push_str(&format!("; failing: {}", failing.join(", ")));
     }
     if !not_reported.is_empty() {
-        parts.push(format!("no report from: {}", not_reported.join(", ")));
+        proof.push_str(&format!("; no report from: {}", not_reported.join(", ")));
     }
     if !unlisted.is_empty() {
-        parts.push(format!(
-            "ran but not listed as workers: {}",
+        proof.push_str(&format!(
+            "; ran but not listed as workers: {}",
             unlisted.join(", ")
         ));
     }
-    let (status, remediation) = if proven.len() >= MIN_WORKERS {
-        (Status::Pass, None)
-    } else {
-        let mut todo = Vec::new();
-        if !not_reported.is_empty() {
-            todo.push(format!(
-                "run preflight on {} and merge their reports",
-                not_reported.join(", ")
-            ));
-        }
-        if !failing.is_empty() {
-            todo.push(format!("fix what {} cannot reach", failing.join(", ")));
-        }
-        if listed.len() < MIN_WORKERS {
-            todo.push(format!(
-                "list at least {MIN_WORKERS} workers for pool `{pool}`"
-            ));
-        }
-        (Status::Warn, Some(todo.join("; ")))
-    };
-    let reason = if status == Status::Warn {
-        format!(
-            "{}; at least {MIN_WORKERS} workers per pool",
-            parts.join("; ")
-        )
-    } else {
-        parts.join("; ")
-    };
+    parts.push(proof);
+    if proven.len() < MIN_WORKERS && !not_reported.is_empty() {
+        parts.push(format!(
+            "to prove each worker's reach, run preflight on {} and merge their reports",
+            not_reported.join(", ")
+        ));
+    }
+    let reason = parts.join("; ");
+    let remediation = (status != Status::Pass)
+        .then(|| worst.remediation.clone())
+        .flatten();
     PoolFinding {
         datacenter,
         pool,

@@ -10,7 +10,7 @@ use super::{MatrixRow, Merged, Source};
 use crate::document::status_word;
 use crate::html::{self, esc};
 use crate::markdown::{code, run_cells, text};
-use crate::model::Status;
+use crate::model::{Severity, Status};
 use crate::table::{fitted_table, wrap};
 use crate::verdict::Verdict;
 
@@ -23,6 +23,28 @@ fn cell_label(row: &MatrixRow, dc: &str) -> String {
             format!("{} ({worst}/{})", status_word(c.status), c.runs.len())
         }
         Some(c) => status_word(c.status),
+    }
+}
+
+/// The severity a row shows beside its cells, by the rule of a single
+/// report's table: `blocker` when a cell blocks; `warning` when no cell
+/// blocks and one only warns (a blocker that warns in one data center and
+/// passes in another reads `warning`, never `WARN` beside `blocker`); the
+/// check's own severity otherwise.
+fn shown_severity(row: &MatrixRow) -> Severity {
+    let warns = |c: &&super::Cell| {
+        !c.blocks
+            && matches!(
+                c.status,
+                Status::Warn | Status::Fail | Status::Error | Status::Skipped
+            )
+    };
+    if row.cells.values().any(|c| c.blocks) {
+        Severity::Blocker
+    } else if row.severity == Severity::Blocker && row.cells.values().any(|c| warns(&c)) {
+        Severity::Warning
+    } else {
+        row.severity
     }
 }
 
@@ -89,7 +111,7 @@ pub fn write_table(out: &mut impl Write, m: &Merged, width: u16) -> io::Result<(
     for row in &m.matrix {
         let mut cells = vec![
             TableCell::new(&row.check),
-            TableCell::new(row.severity.as_str()),
+            TableCell::new(shown_severity(row).as_str()),
         ];
         cells.extend(
             m.datacenters
@@ -123,6 +145,7 @@ pub fn write_table(out: &mut impl Write, m: &Merged, width: u16) -> io::Result<(
             None => writeln!(out, "warning: {}: digest {}", s.file, s.integrity)?,
         }
     }
+    crate::rules::write_text(out, &m.rules(), width)?;
     writeln!(
         out,
         "\noverall: {} across {} data center(s)",
@@ -150,6 +173,7 @@ pub fn write_markdown(out: &mut impl Write, m: &Merged) -> io::Result<()> {
     for line in dc_lines(m) {
         writeln!(out, "- {}", text(&line))?;
     }
+    crate::markdown::write_rules(out, &m.rules(), 2)?;
     writeln!(out, "\n## Matrix\n")?;
     let names: Vec<String> = m
         .datacenters
@@ -169,7 +193,7 @@ pub fn write_markdown(out: &mut impl Write, m: &Merged) -> io::Result<()> {
             "| {} {} | {} | {} |",
             text(&row.title),
             code(&row.check),
-            row.severity,
+            shown_severity(row),
             cells.join(" | ")
         )?;
     }
@@ -283,6 +307,7 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
     } else {
         "nogo"
     };
+    writeln!(out, "<div class=\"page-one\">")?;
     writeln!(
         out,
         "<header class=\"banner {class}\"><div class=\"verdict\">{}</div>",
@@ -298,6 +323,30 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
         writeln!(out, "<div class=\"line\">{}</div>", esc(&line))?;
     }
     writeln!(out, "</header>")?;
+    let rules = m.rules();
+    html::write_rule_requests(out, &rules)?;
+    let blockers = blockers(m);
+    if !blockers.is_empty() {
+        writeln!(
+            out,
+            "<section><h2>Blockers ({})</h2><table class=\"cards\"><thead><tr><th>Data center</th><th>Host</th><th>Check</th><th>Found</th><th>What to do</th></tr></thead><tbody>",
+            blockers.len()
+        )?;
+        for (dc, host, r) in blockers {
+            writeln!(
+                out,
+                "<tr><td data-label=\"Data center\">{}</td><td data-label=\"Host\">{}</td><td data-label=\"Check\" class=\"check\"><span class=\"title\">{}</span><code>{}</code></td><td data-label=\"Found\">{}</td><td data-label=\"What to do\" class=\"todo\">{}</td></tr>",
+                esc(dc),
+                esc(host),
+                esc(&r.title),
+                esc(r.id.as_str()),
+                esc(&r.reason),
+                esc(r.remediation.as_deref().unwrap_or(""))
+            )?;
+        }
+        writeln!(out, "</tbody></table></section>")?;
+    }
+    writeln!(out, "</div>")?;
     writeln!(
         out,
         "<section><h2>Matrix</h2><table><thead><tr><th>Check</th><th>Severity</th>"
@@ -322,7 +371,7 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
             "<tr><td class=\"check\"><span class=\"title\">{}</span><code>{}</code></td><td>{}</td>",
             esc(&row.title),
             esc(&row.check),
-            row.severity
+            shown_severity(row)
         )?;
         for d in &m.datacenters {
             match row.cells.get(&d.name) {
@@ -341,13 +390,13 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
     if !m.worker_pools.is_empty() {
         writeln!(
             out,
-            "<section><h2>Worker pools <span class=\"note\">at least {} workers each</span></h2><table><thead><tr><th>Status</th><th>Data center</th><th>Pool</th><th>Found</th><th>What to do</th></tr></thead><tbody>",
+            "<section><h2>Worker pools <span class=\"note\">at least {} workers each</span></h2><table class=\"cards\"><thead><tr><th>Status</th><th>Data center</th><th>Pool</th><th>Found</th><th>What to do</th></tr></thead><tbody>",
             super::MIN_WORKERS
         )?;
         for p in &m.worker_pools {
             writeln!(
                 out,
-                "<tr><td><span class=\"st {}\">{}</span></td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                "<tr><td data-label=\"Status\"><span class=\"st {}\">{}</span></td><td data-label=\"Data center\">{}</td><td data-label=\"Pool\"><code>{}</code></td><td data-label=\"Found\">{}</td><td data-label=\"What to do\">{}</td></tr>",
                 status_class(p.status),
                 p.status.as_str().to_uppercase(),
                 esc(&p.datacenter),
@@ -358,35 +407,15 @@ pub fn write_html(out: &mut impl Write, m: &Merged) -> io::Result<()> {
         }
         writeln!(out, "</tbody></table></section>")?;
     }
-    let blockers = blockers(m);
-    if !blockers.is_empty() {
-        writeln!(
-            out,
-            "<section><h2>Blockers ({})</h2><table><thead><tr><th>Data center</th><th>Host</th><th>Check</th><th>Found</th><th>What to do</th></tr></thead><tbody>",
-            blockers.len()
-        )?;
-        for (dc, host, r) in blockers {
-            writeln!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td class=\"check\"><span class=\"title\">{}</span><code>{}</code></td><td>{}</td><td class=\"todo\">{}</td></tr>",
-                esc(dc),
-                esc(host),
-                esc(&r.title),
-                esc(r.id.as_str()),
-                esc(&r.reason),
-                esc(r.remediation.as_deref().unwrap_or(""))
-            )?;
-        }
-        writeln!(out, "</tbody></table></section>")?;
-    }
+    html::write_open_paths(out, &rules)?;
     writeln!(
         out,
-        "<section><h2>Reports merged</h2><table><thead><tr><th>File</th><th>Data center</th><th>Host</th><th>Started</th><th>Verdict</th><th>Report SHA-256</th><th>Integrity</th></tr></thead><tbody>"
+        "<section><h2>Reports merged</h2><table class=\"cards\"><thead><tr><th>File</th><th>Data center</th><th>Host</th><th>Started</th><th>Verdict</th><th>Report SHA-256</th><th>Integrity</th></tr></thead><tbody>"
     )?;
     for s in &m.sources {
         writeln!(
             out,
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><code class=\"hash\">{}</code></td><td class=\"{}\">{}</td></tr>",
+            "<tr><td data-label=\"File\"><code>{}</code></td><td data-label=\"Data center\">{}</td><td data-label=\"Host\">{}</td><td data-label=\"Started\">{}</td><td data-label=\"Verdict\">{}</td><td data-label=\"Report SHA-256\"><code class=\"hash\">{}</code></td><td data-label=\"Integrity\" class=\"{}\">{}</td></tr>",
             esc(&s.file),
             esc(&s.run.datacenter),
             esc(&s.run.host),

@@ -224,6 +224,46 @@ fn worker_result(dc: &str, pool: &str, status: Status) -> CheckResult {
 }
 
 #[test]
+fn a_pool_has_the_status_its_data_centers_reports_give_it() {
+    // One run from a jump host (not a listed worker), as the demo does: its
+    // pool checks pass, so the pool passes; the missing per-worker proof is
+    // said in words, not as a WARN the report never gave.
+    let jump = run(
+        "east",
+        "jump01",
+        "t",
+        vec![worker_result("east", "east-workers", Status::Pass)],
+    );
+    let m = merge(&[jump], tool(), false).unwrap();
+    let p = &m.worker_pools[0];
+    assert_eq!(p.status, Status::Pass);
+    assert_eq!(m.matrix[0].cells["east"].status, Status::Pass);
+    assert!(p.remediation.is_none());
+    assert!(
+        p.reason.contains("0 of 3 listed workers proved")
+            && p.reason.contains("run preflight on w1.example.com"),
+        "{}",
+        p.reason
+    );
+    // The data center's own count check warns: so does the pool, with its remediation.
+    let mut count = worker_result("west", "west-workers", Status::Warn);
+    count.id = CheckId::new("dc.west.worker.west-workers.workers");
+    count.reason = "1 worker(s)".into();
+    count.remediation = Some("add a second worker".into());
+    let west = run(
+        "west",
+        "jump02",
+        "t",
+        vec![worker_result("west", "west-workers", Status::Pass), count],
+    );
+    let m = merge(&[west], tool(), false).unwrap();
+    let p = &m.worker_pools[0];
+    assert_eq!(p.status, Status::Warn);
+    assert!(p.reason.contains("WARN (1 worker(s))"), "{}", p.reason);
+    assert_eq!(p.remediation.as_deref(), Some("add a second worker"));
+}
+
+#[test]
 fn worker_pools_need_two_listed_workers_proven_by_their_own_runs() {
     let w1 = run(
         "east",
@@ -246,7 +286,7 @@ fn worker_pools_need_two_listed_workers_proven_by_their_own_runs() {
     let m = merge(&[w1.clone(), w2, jump], tool(), false).unwrap();
     assert_eq!(m.worker_pools.len(), 1);
     let p = &m.worker_pools[0];
-    assert_eq!(p.status, Status::Warn);
+    assert_eq!(p.status, Status::Fail, "w2's own report fails the pool");
     assert_eq!(p.proven, ["w1.example.com"]);
     assert_eq!(
         p.failing,
@@ -261,10 +301,9 @@ fn worker_pools_need_two_listed_workers_proven_by_their_own_runs() {
     );
     assert!(p.reason.contains("1 of 3 listed workers"), "{}", p.reason);
     assert!(
-        p.remediation
-            .as_deref()
-            .unwrap()
-            .contains("run preflight on w3.example.com")
+        p.reason.contains("run preflight on w3.example.com"),
+        "{}",
+        p.reason
     );
 
     let w3 = run(
@@ -274,7 +313,11 @@ fn worker_pools_need_two_listed_workers_proven_by_their_own_runs() {
         vec![worker_result("east", "east-workers", Status::Warn)],
     );
     let m = merge(&[w1, w3], tool(), false).unwrap();
-    assert_eq!(m.worker_pools[0].status, Status::Pass);
+    assert_eq!(
+        m.worker_pools[0].status,
+        Status::Warn,
+        "w3's own report warns: the pool does too"
+    );
     assert_eq!(
         m.worker_pools[0].proven,
         ["w1.example.com", "w3.example.com"]
@@ -358,4 +401,54 @@ fn an_interrupted_or_empty_run_makes_its_data_center_no_go_and_every_form_says_w
         );
         assert!(text.contains("no check ran"), "{name}: {text}");
     }
+}
+
+#[test]
+fn a_matrix_row_never_shows_a_warning_beside_blocker() {
+    let east = run(
+        "east",
+        "j1",
+        "t",
+        vec![result(
+            "dc.east.dns.polling",
+            Severity::Blocker,
+            Status::Warn,
+        )],
+    );
+    let west = run(
+        "west",
+        "j2",
+        "t",
+        vec![result(
+            "dc.west.dns.polling",
+            Severity::Blocker,
+            Status::Pass,
+        )],
+    );
+    let m = merge(&[east.clone(), west], tool(), false).unwrap();
+    let mut table = Vec::new();
+    render::write_table(&mut table, &m, crate::table::DEFAULT_WIDTH).unwrap();
+    let table = String::from_utf8(table).unwrap();
+    let row = table.lines().find(|l| l.contains("dns.polling")).unwrap();
+    assert!(
+        row.contains("warning") && !row.contains("blocker"),
+        "{table}"
+    );
+
+    let failing = run(
+        "west",
+        "j2",
+        "t",
+        vec![result(
+            "dc.west.dns.polling",
+            Severity::Blocker,
+            Status::Fail,
+        )],
+    );
+    let m = merge(&[east, failing], tool(), false).unwrap();
+    let mut md = Vec::new();
+    render::write_markdown(&mut md, &m).unwrap();
+    let md = String::from_utf8(md).unwrap();
+    let row = md.lines().find(|l| l.contains("`dns.polling`")).unwrap();
+    assert!(row.contains("| blocker |"), "a cell blocks: {md}");
 }

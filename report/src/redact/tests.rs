@@ -69,6 +69,30 @@ fn values_named_like_secrets_go() {
 }
 
 #[test]
+fn placeholders_in_instructions_survive_and_real_values_still_go() {
+    let line =
+        "polling Tentacles `Tentacle poll-server --server=<new server URL> --apikey=<API key>`";
+    assert_eq!(clean(line), line);
+    assert_eq!(clean("password: <password>"), "password: <password>");
+    assert_eq!(
+        clean("send Authorization: Bearer <token>"),
+        "send Authorization: Bearer <token>"
+    );
+    assert_eq!(
+        clean("--apikey=API-0123456789ABCDEFGHIJ --server=https://octopus.example.com"),
+        "--apikey=[redacted] --server=https://octopus.example.com"
+    );
+    // Not placeholders: a digit, an unclosed bracket, text after the bracket.
+    assert_eq!(clean("--apikey=<hunter22>"), "--apikey=[redacted]");
+    assert_eq!(clean("--apikey=<API key"), "--apikey=[redacted] key");
+    assert_eq!(clean("token=<a>b"), "token=[redacted]");
+    assert_eq!(
+        clean("Authorization: Basic <user> dXNlcjpwYXNz"),
+        "Authorization: Basic [redacted]"
+    );
+}
+
+#[test]
 fn self_identifying_tokens_go() {
     assert_eq!(
         clean("key API-0123456789ABCDEFGHIJ used"),

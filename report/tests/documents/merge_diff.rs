@@ -161,6 +161,13 @@ fn merge_of_a_go_and_a_no_go_data_center_snapshot() {
     let mut table = Vec::new();
     merge::render::write_table(&mut table, &m, report::table::DEFAULT_WIDTH).unwrap();
     insta::assert_snapshot!("merge.table", String::from_utf8(table).unwrap());
+    let mut summary = Vec::new();
+    report::summary::write_merge_summary(&mut summary, &m, report::summary::Markup::Markdown)
+        .unwrap();
+    insta::assert_snapshot!("merge.summary.md", String::from_utf8(summary).unwrap());
+    let mut jira = Vec::new();
+    report::summary::write_merge_summary(&mut jira, &m, report::summary::Markup::Jira).unwrap();
+    insta::assert_snapshot!("merge.jira", String::from_utf8(jira).unwrap());
 }
 
 #[test]
@@ -186,6 +193,12 @@ fn diff_before_and_after_the_cutover_snapshot() {
     let mut md = Vec::new();
     diff::render::write_markdown(&mut md, &d).unwrap();
     insta::assert_snapshot!("diff.md", String::from_utf8(md).unwrap());
+    let mut summary = Vec::new();
+    diff::render::write_summary(&mut summary, &d, report::summary::Markup::Markdown).unwrap();
+    insta::assert_snapshot!("diff.summary.md", String::from_utf8(summary).unwrap());
+    let mut jira = Vec::new();
+    diff::render::write_summary(&mut jira, &d, report::summary::Markup::Jira).unwrap();
+    insta::assert_snapshot!("diff.jira", String::from_utf8(jira).unwrap());
 }
 
 #[test]

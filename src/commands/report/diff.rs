@@ -21,6 +21,10 @@ pub fn diff(args: DiffArgs) -> Result<i32> {
             writeln!(out)?;
         }
         Format::Md => render::write_markdown(&mut out, &d)?,
+        Format::MdSummary => {
+            render::write_summary(&mut out, &d, report::summary::Markup::Markdown)?
+        }
+        Format::Jira => render::write_summary(&mut out, &d, report::summary::Markup::Jira)?,
         Format::Html => render::write_html(&mut out, &d)?,
         Format::Junit => render::write_junit(&mut out, &d)?,
     }

@@ -4,12 +4,10 @@ use std::io::Write;
 
 use anyhow::Result;
 use report::merge::{self, Merged, render};
+use report::summary::{self, Markup};
 
 use crate::cli::{Format, MergeArgs};
 use crate::output;
-
-/// The files `--out DIR` writes, in the order they are renamed into place.
-pub const MERGE_FILES: [&str; 4] = ["merge.md", "merge.html", "merge.junit.xml", "merge.json"];
 
 /// Merges, prints, writes; exit 1 when any data center is NO-GO.
 pub fn merge(args: MergeArgs) -> Result<i32> {
@@ -33,6 +31,8 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
         Format::Table => render::write_table(&mut out, &merged, output::text_width())?,
         Format::Json => merged.write_json(&mut out)?,
         Format::Md => render::write_markdown(&mut out, &merged)?,
+        Format::MdSummary => summary::write_merge_summary(&mut out, &merged, Markup::Markdown)?,
+        Format::Jira => summary::write_merge_summary(&mut out, &merged, Markup::Jira)?,
         Format::Html => render::write_html(&mut out, &merged)?,
         Format::Junit => render::write_junit(&mut out, &merged)?,
     }
@@ -40,7 +40,7 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
     if let Some(dir) = &args.out {
         write_files(dir, &merged, output::FileMode::from_private(args.private))?;
         eprintln!(
-            "merged documents written to {} (merge.json, merge.md, merge.html, merge.junit.xml)",
+            "merged documents written to {} (merge.json, merge.md, merge.html, merge.junit.xml, rules.csv)",
             dir.display()
         );
     }
@@ -49,17 +49,10 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
 
 /// Writes the merged document in every format, atomically as a set.
 pub fn write_files(dir: &std::path::Path, merged: &Merged, mode: output::FileMode) -> Result<()> {
-    let mut md = Vec::new();
-    render::write_markdown(&mut md, merged)?;
-    let mut html = Vec::new();
-    render::write_html(&mut html, merged)?;
-    let mut junit = Vec::new();
-    render::write_junit(&mut junit, merged)?;
-    let mut json = Vec::new();
-    merged.write_json(&mut json)?;
-    let files: Vec<(&str, &[u8])> = MERGE_FILES
-        .into_iter()
-        .zip([&md[..], &html[..], &junit[..], &json[..]])
+    let rendered = report::files::render_merge_files(merged)?;
+    let files: Vec<(&str, &[u8])> = rendered
+        .iter()
+        .map(|(name, bytes)| (*name, &bytes[..]))
         .collect();
     output::write_atomic_set(dir, &files, mode)
 }

@@ -1,4 +1,4 @@
-//! `preflight report render FILE --format table|json|md|html|junit`, for a
+//! `preflight report render FILE --format table|json|md|md-summary|jira|html|junit`, for a
 //! report.json or a merge.json.
 
 use std::io::Write;
@@ -6,6 +6,7 @@ use std::io::Write;
 use anyhow::Result;
 use report::load::{self, Document};
 use report::merge::render as merged;
+use report::summary::{self, Markup};
 
 use crate::cli::{Format, RenderArgs};
 use crate::output;
@@ -22,6 +23,8 @@ pub fn render(args: RenderArgs) -> Result<i32> {
             match args.format {
                 Format::Json => report.write_json(&mut out)?,
                 Format::Md => report::markdown::write_markdown(&mut out, report)?,
+                Format::MdSummary => summary::write_summary(&mut out, report, Markup::Markdown)?,
+                Format::Jira => summary::write_summary(&mut out, report, Markup::Jira)?,
                 Format::Html => report::html::write_html(&mut out, report)?,
                 Format::Junit => report::junit::write_junit(&mut out, report)?,
                 Format::Table => {
@@ -44,6 +47,8 @@ pub fn render(args: RenderArgs) -> Result<i32> {
             match args.format {
                 Format::Json => m.write_json(&mut out)?,
                 Format::Md => merged::write_markdown(&mut out, m)?,
+                Format::MdSummary => summary::write_merge_summary(&mut out, m, Markup::Markdown)?,
+                Format::Jira => summary::write_merge_summary(&mut out, m, Markup::Jira)?,
                 Format::Html => merged::write_html(&mut out, m)?,
                 Format::Junit => merged::write_junit(&mut out, m)?,
                 Format::Table => merged::write_table(&mut out, m, output::text_width())?,

@@ -39,6 +39,12 @@ pub struct FeedProbe {
     pub login: Option<LoginRoundTrip>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The address the request went to (the proxy's on a proxy path).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// This machine's address the route to `address` leaves from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// Turns one path's raw evidence into its judged, serializable form.
@@ -103,6 +109,8 @@ pub fn probe_of(path: &PathEvidence, spec: &FeedSpec) -> FeedProbe {
         error,
         login: path.login.clone(),
         notes,
+        address: path.address.clone(),
+        source: path.source.clone(),
     }
 }
 

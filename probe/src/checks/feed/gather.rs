@@ -63,6 +63,40 @@ pub async fn gather(ctx: &Context, spec: &FeedSpec) -> FeedEvidence {
     gather_with_env(ctx, spec, &|name| std::env::var(name).ok()).await
 }
 
+/// The first hop of a request (the proxy, or the feed's host): its first
+/// address as this data center's resolvers answer, and the source address
+/// the kernel's route picks for it (no packet is sent for that).
+async fn first_hop(
+    ctx: &Context,
+    url: &url::Url,
+    route: Option<&ProxyRoute>,
+) -> (Option<String>, Option<String>) {
+    let (host, port) = match route {
+        Some(r) => (r.endpoint.host.clone(), r.endpoint.port),
+        None => (
+            url.host_str()
+                .unwrap_or_default()
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
+            url.port_or_known_default().unwrap_or(443),
+        ),
+    };
+    let ip = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip,
+        Err(_) => match ctx.resolvers.resolve(&host).await {
+            Ok(r) => match r.addresses.first() {
+                Some(ip) => *ip,
+                None => return (None, None),
+            },
+            Err(_) => return (None, None),
+        },
+    };
+    let address = std::net::SocketAddr::new(ip, port);
+    let source = crate::net::tcp::route_source(address).map(|s| s.to_string());
+    (Some(address.to_string()), source)
+}
+
 /// [`gather`] with the environment given as a function (tests pass a map).
 pub async fn gather_with_env(
     ctx: &Context,
@@ -123,6 +157,8 @@ async fn probe_path(
         authenticated: false,
         elapsed_ms: 0,
         unused_env_proxy: None,
+        address: None,
+        source: None,
     };
     let mut route = None;
     match via {
@@ -177,6 +213,7 @@ async fn probe_path(
         secret
     };
     evidence.authenticated = preemptive.is_some();
+    (evidence.address, evidence.source) = first_hop(ctx, &url, route.as_ref()).await;
     let fetched = fetch(&client, &url, spec.kind, preemptive, deadline).await;
     evidence.redirects = fetched.redirects;
     evidence.answer = fetched.answer;

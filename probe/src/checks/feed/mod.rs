@@ -355,6 +355,12 @@ pub struct PathEvidence {
     pub elapsed_ms: u64,
     /// A proxy variable set in this environment that a direct path did not use.
     pub unused_env_proxy: Option<String>,
+    /// The first address of the host the request went to (the proxy's on a
+    /// proxy path), as this data center's resolvers answer.
+    pub address: Option<String>,
+    /// This machine's address the kernel's route picks for `address`: the
+    /// source a firewall rule names.
+    pub source: Option<String>,
 }
 
 /// The Docker login round-trip: challenge → token from the realm → `/v2/` again. Serialized as `login` (a key named `token` would be taken for a credential by report redaction).

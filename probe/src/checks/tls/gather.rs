@@ -4,6 +4,7 @@
 //! gathering with a `Failure` naming the step, never a hang.
 
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll};
@@ -21,7 +22,8 @@ use super::halibut::{self, MAX_ANSWER};
 use super::verifier::{Observed, client_config};
 use super::{Failure, FailureKind, Stage, TlsEvidence, TlsSpec, chain};
 use crate::contract::Context;
-use crate::net::tcp::{PortState, connect_first};
+use crate::net::proxy::ProxyRoute;
+use crate::net::tcp::{PortState, connect_first, route_source};
 use crate::net::tunnel::{self, TunnelError};
 use crate::thumbprint::Thumbprint;
 
@@ -133,9 +135,11 @@ async fn open(ctx: &Context, spec: &TlsSpec, ev: &mut TlsEvidence) -> Result<Tcp
         return match tunnel::open(&ctx.resolvers, route, &spec.endpoint, ctx.timeout).await {
             Ok(t) => {
                 ev.proxy_status = Some(t.status_line);
+                ev.source = t.stream.local_addr().ok().map(|a| a.ip().to_string());
                 Ok(t.stream)
             }
             Err(e) => {
+                ev.source = proxy_route_source(ctx, route).await;
                 let kind = match &e {
                     TunnelError::ProxyDns(_) | TunnelError::ProxyUnreachable { .. } => {
                         FailureKind::ProxyUnreachable
@@ -169,6 +173,7 @@ async fn open(ctx: &Context, spec: &TlsSpec, ev: &mut TlsEvidence) -> Result<Tcp
     match connect_first(&resolution.addresses, spec.endpoint.port, ctx.timeout).await {
         Ok((probe, stream)) => {
             ev.address = Some(probe.address.to_string());
+            ev.source = probe.source.map(|ip| ip.to_string());
             Ok(stream)
         }
         Err(probe) => {
@@ -188,9 +193,26 @@ async fn open(ctx: &Context, spec: &TlsSpec, ev: &mut TlsEvidence) -> Result<Tcp
                 ),
             };
             ev.address = Some(probe.address.to_string());
+            ev.source = probe.source.map(|ip| ip.to_string());
             Err(failure(Stage::Connect, kind, detail))
         }
     }
+}
+
+/// Where a connection to the proxy leaves from, when the tunnel failed: the
+/// route's source address for the proxy's first address.
+async fn proxy_route_source(ctx: &Context, route: &ProxyRoute) -> Option<String> {
+    let ip = match route.endpoint.ip() {
+        Some(ip) => ip,
+        None => *ctx
+            .resolvers
+            .resolve(&route.endpoint.host)
+            .await
+            .ok()?
+            .addresses
+            .first()?,
+    };
+    route_source(SocketAddr::new(ip, route.endpoint.port)).map(|ip| ip.to_string())
 }
 
 fn server_name(spec: &TlsSpec) -> ServerName<'static> {

@@ -153,6 +153,10 @@ pub struct TlsEvidence {
     /// The address connected to (directly).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    /// This machine's address the connection left from (to the target, or
+    /// to the proxy): the connection's own, or the route's when it did not open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub connect_ms: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -21,6 +21,8 @@ fn path(via: PathVia, answer: Result<Exchange, TransportError>) -> PathEvidence 
         authenticated: false,
         elapsed_ms: 5,
         unused_env_proxy: None,
+        address: None,
+        source: None,
     }
 }
 

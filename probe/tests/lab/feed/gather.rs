@@ -159,6 +159,8 @@ async fn via_proxy_without_a_proxy_is_an_error_and_a_refused_port_fails() {
     let o = assess(&gather_with_env(&ctx(), &s, &|_| None).await, &s, "test");
     assert_eq!(o.status, Status::Fail);
     assert_eq!(o.evidence["error"], "connect", "{}", o.evidence);
+    assert_eq!(o.evidence["address"], closed.to_string(), "{}", o.evidence);
+    assert_eq!(o.evidence["source"], "127.0.0.1", "the route's source");
     assert!(
         o.remediation
             .unwrap()

@@ -191,6 +191,14 @@ async fn a_refused_connect_tunnel_is_named_as_such() {
     let o = check(&s, &|_| None).await;
     assert_eq!(o.status, Status::Fail);
     assert_eq!(o.evidence["error"], "tunnel", "{}", o.evidence);
+    // The first hop is the proxy: its address, and the source towards it.
+    assert_eq!(
+        o.evidence["address"],
+        refusing.addr.to_string(),
+        "{}",
+        o.evidence
+    );
+    assert_eq!(o.evidence["source"], "127.0.0.1");
     assert!(
         o.reason.contains("refused the CONNECT tunnel"),
         "{}",

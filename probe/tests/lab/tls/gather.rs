@@ -41,6 +41,11 @@ async fn a_halibut_server_is_identified_with_its_thumbprint() {
     assert_eq!(ev.client_certificate_requested, Some(true));
     assert_eq!(ev.halibut, Some(HalibutRole::Server));
     assert_eq!(ev.halibut_answer.as_deref(), Some("HTTP/1.0 200 OK"));
+    assert_eq!(
+        ev.source.as_deref(),
+        Some("127.0.0.1"),
+        "the connection's own address"
+    );
     assert_eq!(ev.chain[0].subject, "CN=Octopus Portal");
     assert_eq!(ev.chain[0].key_bits, Some(2048));
     assert!(ev.sni.is_none(), "no SNI for an IP literal");
@@ -156,6 +161,11 @@ async fn garbage_plain_http_and_old_tls_are_told_apart() {
 async fn a_closed_port_is_refused() {
     let port = lab::tcp::closed_port().unwrap();
     let ev = gather(&ctx(), &spec_for(port, Expected::Server)).await;
+    assert_eq!(
+        ev.source.as_deref(),
+        Some("127.0.0.1"),
+        "the route's source"
+    );
     let f = ev.error.unwrap();
     assert_eq!((f.stage, f.kind), (Stage::Connect, FailureKind::Refused));
 }
@@ -222,6 +232,11 @@ async fn a_refusing_proxy_is_distinct_from_a_server_that_does_not_answer() {
     .unwrap();
     let route = ProxyRoute::parse(&refusing.url(), ProxySource::CommandLine).unwrap();
     let ev = gather(&ctx(), &via(route, server.addr)).await;
+    assert_eq!(
+        ev.source.as_deref(),
+        Some("127.0.0.1"),
+        "the route to the proxy"
+    );
     let f = ev.error.unwrap();
     assert_eq!(f.kind, FailureKind::ProxyRefused);
     assert!(ev.proxy_status.unwrap().contains("403"));

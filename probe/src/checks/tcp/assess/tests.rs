@@ -3,10 +3,8 @@ use crate::endpoint::Endpoint;
 
 fn probe(addr: &str, state: PortState) -> AddressProbe {
     AddressProbe {
-        address: addr.parse().unwrap(),
-        state,
         connect_ms: 1,
-        error: None,
+        ..AddressProbe::new(addr.parse().unwrap(), state)
     }
 }
 
