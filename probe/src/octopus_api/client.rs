@@ -148,8 +148,21 @@ impl ApiClient {
         rest: &str,
         what: &str,
     ) -> Result<Collection<T>, ApiError> {
+        self.get_all_with(rest, &[], what).await
+    }
+
+    /// Like `get_all`, with a filter in the first page's query
+    /// (`[("states", "Queued,Executing")]`, `[("from", "2026-11-30T09:00:00Z")]`);
+    /// the server carries it into `Page.Next`.
+    pub async fn get_all_with<T: DeserializeOwned>(
+        &self,
+        rest: &str,
+        query: &[(&str, &str)],
+        what: &str,
+    ) -> Result<Collection<T>, ApiError> {
         let mut url = self.url(rest);
         url.set_query(Some(&format!("skip=0&take={PAGE_SIZE}")));
+        url.query_pairs_mut().extend_pairs(query);
         let first = url.clone();
         let expected = format!("a page of {what} (Items, TotalResults, Links)");
         let mut seen = HashSet::new();

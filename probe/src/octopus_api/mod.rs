@@ -2,10 +2,11 @@
 //! (`plan from-octopus`, `readiness`, `drift`): `client` (the one
 //! `ApiClient`: https only, the key only in `X-Octopus-ApiKey` to the
 //! server's origin, bounded requests, paging to a stated maximum) and the
-//! two shapes every resource comes in, `ApiError` and `Page`. The resources
-//! themselves are typed by the module that reads them.
+//! two shapes every resource comes in, `ApiError` and `Page`, and
+//! `resources`, the one serde type per API resource (a file per area).
 
 pub mod client;
+pub mod resources;
 
 use std::collections::BTreeMap;
 use std::fmt;

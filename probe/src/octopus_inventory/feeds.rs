@@ -6,8 +6,8 @@
 
 use report::model::slug;
 
-use super::api::Feed;
 use crate::checks::feed::FeedKind;
+use crate::octopus_api::resources::Feed;
 
 /// A feed the plan checks.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use std::str::FromStr;
 use report::model::slug;
 
 use super::SpaceInventory;
-use super::api::Machine;
+use crate::octopus_api::resources::Machine;
 
 /// The data center of machines the rule does not place.
 pub const UNASSIGNED: &str = "unassigned";

@@ -5,11 +5,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::api::Machine;
 use super::feeds::{FeedEntry, map_feed};
 use super::group::{GroupBy, Namer};
 use super::{Inventory, SpaceInventory};
 use crate::endpoint::Endpoint;
+use crate::octopus_api::resources::Machine;
 use crate::thumbprint::Thumbprint;
 
 /// One data center's part of the plan.

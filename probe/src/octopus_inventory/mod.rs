@@ -4,7 +4,6 @@
 //! centers come from `group`: deployment targets by environment or by a role
 //! prefix, workers by worker pool.
 
-pub mod api;
 pub mod feeds;
 pub mod group;
 pub mod layout;
@@ -15,8 +14,10 @@ pub use group::GroupBy;
 pub use render::{RenderOptions, Rendered, render};
 
 use crate::octopus_api::ApiClient;
+use crate::octopus_api::resources::{
+    Environment, Feed, Machine, Root, ServerCertificate, Space, WorkerPool,
+};
 use crate::thumbprint::Thumbprint;
-use api::{Environment, Feed, Machine, Root, ServerCertificate, Space, WorkerPool};
 
 /// Everything read from the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +54,9 @@ pub struct GatherOptions {
     pub client: ClientOptions,
     pub spaces: Vec<String>,
 }
+
+/// The resource types it reads (one place for all commands).
+pub use crate::octopus_api::resources as api;
 
 /// Reads `/api`, the server certificate, the spaces and each space's
 /// environments, worker pools, deployment targets, workers and feeds.

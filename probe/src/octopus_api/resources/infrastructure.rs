@@ -1,25 +1,10 @@
-//! The Octopus REST API resources `plan from-octopus` reads, as serde types.
-//! Only the fields the plan needs are read; unknown fields are ignored (the
-//! API grows with every release), missing required ones are errors. Secrets
-//! the API would send (feed passwords come back as `{ "HasValue": true }`)
-//! are never deserialized.
-
-use std::collections::BTreeMap;
+//! Spaces and what they deploy to: environments, worker pools, deployment
+//! targets and workers (one `Machine` type, with its `Endpoint`), tenants,
+//! and package feeds.
 
 use serde::Deserialize;
 
-/// `GET /api`: what the server is.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct Root {
-    /// `Octopus Deploy`.
-    pub application: String,
-    /// `2020.6.4671`, `2024.3.12741`.
-    pub version: String,
-    /// Link templates (`Spaces`: `/api/spaces{/id}{?skip,take}`); absent before spaces existed.
-    #[serde(default)]
-    pub links: BTreeMap<String, serde_json::Value>,
-}
+use super::{SensitiveValue, null_default};
 
 /// A space (`/api/spaces`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -37,6 +22,7 @@ pub struct Space {
 pub struct Environment {
     pub id: String,
     pub name: String,
+    pub slug: Option<String>,
 }
 
 /// A worker pool (`/api/{space}/workerpools`).
@@ -45,9 +31,10 @@ pub struct Environment {
 pub struct WorkerPool {
     pub id: String,
     pub name: String,
+    pub slug: Option<String>,
     /// `StaticWorkerPool` or `DynamicWorkerPool` (Octopus Cloud's hosted workers).
     pub worker_pool_type: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_default")]
     pub is_default: bool,
 }
 
@@ -65,21 +52,33 @@ pub struct Machine {
     /// `Machines-1`, `Workers-1`.
     pub id: String,
     pub name: String,
-    #[serde(default)]
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "null_default")]
     pub is_disabled: bool,
     /// How the server talks to it; older servers also repeat `Uri` and `Thumbprint` at the top.
     pub endpoint: Option<MachineEndpoint>,
     pub uri: Option<String>,
     pub thumbprint: Option<String>,
     /// Deployment targets only.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_default")]
     pub environment_ids: Vec<String>,
     /// Deployment targets only ("target tags" in newer portals).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_default")]
     pub roles: Vec<String>,
+    /// Deployment targets only.
+    #[serde(default, deserialize_with = "null_default")]
+    pub tenant_ids: Vec<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub tenant_tags: Vec<String>,
+    /// `Untenanted`, `Tenanted`, `TenantedOrUntenanted`.
+    pub tenanted_deployment_participation: Option<String>,
     /// Workers only.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_default")]
     pub worker_pool_ids: Vec<String>,
+    pub machine_policy_id: Option<String>,
+    /// `Healthy`, `Unhealthy`, `Unavailable`, `HasWarnings`, `Unknown`.
+    pub health_status: Option<String>,
+    pub space_id: Option<String>,
 }
 
 impl Machine {
@@ -107,24 +106,74 @@ impl Machine {
             .or(self.thumbprint.as_deref())
             .filter(|t| !t.is_empty())
     }
+
+    /// A listening (`TentaclePassive`) or polling (`TentacleActive`) Tentacle.
+    pub fn is_tentacle(&self) -> bool {
+        matches!(self.style(), "TentaclePassive" | "TentacleActive")
+    }
+
+    /// The Tentacle's version details, when the server recorded them.
+    pub fn tentacle_version(&self) -> Option<&TentacleVersionDetails> {
+        self.endpoint
+            .as_ref()
+            .and_then(|e| e.tentacle_version_details.as_ref())
+    }
 }
 
 /// `Endpoint` of a machine: its style and the fields that style has.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct MachineEndpoint {
+    /// `TentaclePassive` (listening), `TentacleActive` (polling), `Ssh`,
+    /// `OfflineDrop`, `AzureWebApp`, `AzureCloudService`,
+    /// `AzureServiceFabricCluster`, `Kubernetes`, `KubernetesTentacle`,
+    /// `StepPackage`, `None` (a cloud region).
     pub communication_style: String,
     /// Tentacles: `https://web01.example.com:10933/` (listening) or `poll://SUBSCRIPTIONID/` (polling).
     pub uri: Option<String>,
     /// Tentacles: the Tentacle's certificate thumbprint.
     pub thumbprint: Option<String>,
+    /// Tentacles: the version the server last saw.
+    pub tentacle_version_details: Option<TentacleVersionDetails>,
     /// SSH targets.
     pub host: Option<String>,
     pub port: Option<u16>,
     /// Kubernetes targets: `https://k8s.example.com:6443`.
     pub cluster_url: Option<String>,
+    /// Azure Web App targets.
+    pub web_app_name: Option<String>,
     /// Listening Tentacles the server reaches through a proxy.
     pub proxy_id: Option<String>,
+}
+
+/// `Endpoint.TentacleVersionDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TentacleVersionDetails {
+    /// `6.3.417`; absent until the server has seen the Tentacle.
+    pub version: Option<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub upgrade_suggested: bool,
+    #[serde(default, deserialize_with = "null_default")]
+    pub upgrade_required: bool,
+    #[serde(default, deserialize_with = "null_default")]
+    pub upgrade_available: bool,
+    #[serde(default, deserialize_with = "null_default")]
+    pub upgrade_locked: bool,
+}
+
+/// A tenant (`/api/{space}/tenants`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+    pub slug: Option<String>,
+    #[serde(default, deserialize_with = "null_default")]
+    pub tenant_tags: Vec<String>,
+    /// Project id → environment ids the tenant is connected to.
+    #[serde(default, deserialize_with = "null_default")]
+    pub project_environments: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// A package feed (`/api/{space}/feeds`).
@@ -141,7 +190,7 @@ pub struct Feed {
     pub username: Option<String>,
     pub password: Option<SensitiveValue>,
     /// Where packages may be downloaded: `Server`, `ExecutionTarget`, `NotAcquired`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_default")]
     pub package_acquisition_location_options: Vec<String>,
 }
 
@@ -150,19 +199,4 @@ impl Feed {
     pub fn has_password(&self) -> bool {
         self.password.as_ref().is_some_and(|p| p.has_value)
     }
-}
-
-/// A sensitive property as the API shows it: only whether it is set.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct SensitiveValue {
-    #[serde(default)]
-    pub has_value: bool,
-}
-
-/// `GET /api/configuration/certificates/certificate-global`: the server certificate.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ServerCertificate {
-    pub thumbprint: String,
 }
