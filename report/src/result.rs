@@ -71,11 +71,13 @@ pub enum Family {
     Feed,
     Worker,
     Local,
+    /// The old and the new instance compared while they run side by side.
+    Drift,
 }
 
 impl Family {
     /// Every family (a new variant goes here too: the redaction test walks this list).
-    pub const ALL: [Family; 8] = [
+    pub const ALL: [Family; 9] = [
         Family::Tcp,
         Family::Dns,
         Family::Tls,
@@ -84,6 +86,7 @@ impl Family {
         Family::Feed,
         Family::Worker,
         Family::Local,
+        Family::Drift,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +99,7 @@ impl Family {
             Family::Feed => "feed",
             Family::Worker => "worker",
             Family::Local => "local",
+            Family::Drift => "drift",
         }
     }
 }

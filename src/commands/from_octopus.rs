@@ -13,20 +13,25 @@ use crate::cli::FromOctopusArgs;
 /// forever stops here.
 const MAX_PAGES: usize = 1000;
 
-pub fn from_octopus(args: FromOctopusArgs) -> Result<i32> {
-    let var = args.api_key_env.trim();
+/// The API key in the environment variable `var` (named by `flag`); errors name the variable, never a value.
+pub fn api_key_from_env(var: &str, flag: &str) -> Result<String> {
     if var.is_empty() || var.contains('=') {
-        bail!("--api-key-env: expected the name of an environment variable, found `{var}`");
+        bail!("{flag}: expected the name of an environment variable, found `{var}`");
     }
-    let api_key = match std::env::var(var) {
-        Ok(key) => key,
+    match std::env::var(var) {
+        Ok(key) => Ok(key),
         Err(std::env::VarError::NotPresent) => bail!(
-            "the environment variable {var} is not set: put an API key of the old server in it (Octopus: your profile > My API Keys)"
+            "the environment variable {var} is not set: put an API key of the server in it (Octopus: your profile > My API Keys)"
         ),
         Err(std::env::VarError::NotUnicode(_)) => {
             bail!("the environment variable {var} does not hold text")
         }
-    };
+    }
+}
+
+pub fn from_octopus(args: FromOctopusArgs) -> Result<i32> {
+    let var = args.api_key_env.trim();
+    let api_key = api_key_from_env(var, "--api-key-env")?;
     let ca_file = match &args.ca_file {
         Some(path) => Some(
             std::fs::canonicalize(path)

@@ -3,6 +3,7 @@
 mod check;
 mod demo;
 mod discover;
+mod drift;
 mod from_octopus;
 mod listen;
 mod plan;
@@ -22,5 +23,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Discover(args) => discover::discover(args),
         Command::Report(cmd) => report::report(cmd),
         Command::Listen(args) => listen::listen(args),
+        Command::Drift(args) => drift::drift(args),
     }
 }

@@ -5,6 +5,7 @@
 mod cli;
 mod demo;
 mod dns;
+mod drift;
 mod feeds;
 mod feeds_e2e;
 mod firewall;

@@ -225,7 +225,7 @@ fn bash(input: &CloneInput<'_>, all: &[&CloneTarget<'_>], labels: &[String]) -> 
 # preflight does not run it. Read it, then run it on each Tentacle's machine
 # as root, naming the machine as registered on the old instance, with an API
 # key of the new server in the environment variable {API_KEY_VARIABLE}. For example
-#   sudo --preserve-env={API_KEY_VARIABLE} ./{BASH_FILE} MACHINE
+#   sudo --preserve-env={API_KEY_VARIABLE} bash {BASH_FILE} MACHINE
 # A polling Tentacle gets a second (cloned) instance that polls the new
 # server; a listening Tentacle is told to trust the new server's certificate.
 # Every value read from the old instance is a single-quoted literal on purpose:

@@ -20,9 +20,11 @@
 
 pub mod assess;
 pub mod clone;
+pub mod gather;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use report::Severity;
@@ -31,6 +33,7 @@ use serde::Serialize;
 use crate::since::{Instant, Since};
 
 pub use assess::assess;
+pub use gather::gather;
 
 /// The longest side-by-side window before `drift.window` warns ("a few
 /// days, a week tops").
@@ -69,6 +72,27 @@ pub struct DriftSpec {
     pub timeout: Duration,
     /// Pages read per collection at most.
     pub max_pages: usize,
+}
+
+/// One planned drift check: a rule and the read it judges (shared by all six).
+#[derive(Debug, Clone)]
+pub struct DriftCheck {
+    pub rule: DriftRule,
+    pub evidence: Arc<DriftEvidence>,
+}
+
+impl DriftCheck {
+    /// The six checks over one read, in report order.
+    pub fn all(evidence: DriftEvidence) -> Vec<DriftCheck> {
+        let evidence = Arc::new(evidence);
+        DriftRule::ALL
+            .into_iter()
+            .map(|rule| DriftCheck {
+                rule,
+                evidence: Arc::clone(&evidence),
+            })
+            .collect()
+    }
 }
 
 /// The six drift rules, in report order.
@@ -293,11 +317,11 @@ pub struct SpaceRead {
     pub name: String,
     pub slug: Option<String>,
     pub projects: Vec<ProjectState>,
-    /// Releases since the window began (older ones are not kept).
+    /// Releases (the rules pick those made since the window began).
     pub releases: Vec<ReleaseRecord>,
-    /// Deployments since the window began.
+    /// Deployments (the rules pick those since the window began).
     pub deployments: Vec<DeploymentRecord>,
-    /// Audit events since the window began.
+    /// Audit events since the window began (old instance only).
     pub events: Vec<ChangeEvent>,
     pub packages: Vec<PackageVersion>,
     /// Deployment targets and workers.
