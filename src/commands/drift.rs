@@ -56,17 +56,7 @@ pub fn drift(args: DriftArgs) -> Result<i32> {
         .context("cannot start the async runtime")?;
     let evidence = runtime.block_on(drift::gather(&spec));
     drop(runtime);
-    let target = format!("{} → {}", evidence.old.server, evidence.new.server);
-    let checks: Vec<PlannedCheck> = DriftCheck::all(evidence)
-        .into_iter()
-        .map(|check| PlannedCheck {
-            id: CheckId::from_parts([DATACENTER, check.rule.name()]),
-            title: check.rule.title().into(),
-            target: target.clone(),
-            severity: check.rule.severity(),
-            spec: CheckSpec::Drift(check),
-        })
-        .collect();
+    let checks = checks(evidence);
     let settings = RunSettings {
         datacenter: DATACENTER.into(),
         migration: plan.as_ref().and_then(Plan::migration),
@@ -80,6 +70,21 @@ pub fn drift(args: DriftArgs) -> Result<i32> {
         write_scripts(dir, &finished.report)?;
     }
     output::emit(&finished, &args.output)
+}
+
+/// The six checks over one read of both instances, in report order.
+pub fn checks(evidence: drift::DriftEvidence) -> Vec<PlannedCheck> {
+    let target = format!("{} → {}", evidence.old.server, evidence.new.server);
+    DriftCheck::all(evidence)
+        .into_iter()
+        .map(|check| PlannedCheck {
+            id: CheckId::from_parts([DATACENTER, check.rule.name()]),
+            title: check.rule.title().into(),
+            target: target.clone(),
+            severity: check.rule.severity(),
+            spec: CheckSpec::Drift(check),
+        })
+        .collect()
 }
 
 fn from_flags(
@@ -163,7 +168,7 @@ fn instance(named: &Named) -> Result<InstanceSpec> {
 
 /// The clone scripts as the (redacted) report holds them, written beside it;
 /// a run that needs none removes those an earlier run left.
-fn write_scripts(dir: &Path, report: &Report) -> Result<()> {
+pub fn write_scripts(dir: &Path, report: &Report) -> Result<()> {
     let id = CheckId::from_parts([DATACENTER, "polling-clones"]);
     let evidence = report
         .results
