@@ -2,9 +2,10 @@
 //! key only in its header, bounded requests, paging to a maximum), at the
 //! same time, into the plain summaries the rules judge. A failed read is
 //! kept as a [`ReadFailure`] of its resource, never dropped: a refused key
-//! (401) or a server that does not answer stops that instance's read and
-//! marks every resource unread; any other status (403 on one collection, a
-//! 404 from an older server) marks only that resource.
+//! (401) or a server that no longer answers `/api` stops that instance's
+//! read and marks every resource unread; anything else (403 on one
+//! collection, a 404 from an older server, paging that never ends) marks
+//! only that resource.
 
 use std::collections::HashMap;
 
@@ -69,19 +70,34 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn failed(&mut self, resource: Resource, e: &ApiError) -> Option<Stop> {
+    async fn failed(&mut self, resource: Resource, e: &ApiError) -> Option<Stop> {
         self.read.failures.push(ReadFailure {
             resource,
             url: e.url.clone(),
             status: e.status,
             message: error_message(e),
         });
-        // No status: the server did not answer; 401: the key is refused everywhere.
-        if e.status.is_none() || e.status == Some(401) {
+        // 401: the key is refused everywhere. No status: a page that would
+        // not parse or never ended, or a server that stopped answering; only
+        // the last stops the read (every further request would wait too).
+        let gone = e.status.is_none() && !self.answers().await;
+        if e.status == Some(401) || gone {
             mark_all(self.read, resource, e);
             return Some(Stop);
         }
         None
+    }
+
+    /// Whether `GET /api` still answers (with anything).
+    async fn answers(&self) -> bool {
+        match self
+            .api
+            .get::<serde_json::Value>(&self.api.url(""), "the API root")
+            .await
+        {
+            Ok(_) => true,
+            Err(e) => e.status.is_some(),
+        }
     }
 
     /// A whole collection, or `None` (the failure recorded) when it could not be read.
@@ -97,7 +113,7 @@ impl Reader<'_> {
                 self.read.notes.extend(c.note);
                 Ok(Some(c.items))
             }
-            Err(e) => match self.failed(resource, &e) {
+            Err(e) => match self.failed(resource, &e).await {
                 Some(stop) => Err(stop),
                 None => Ok(None),
             },
@@ -171,7 +187,17 @@ async fn read_all(r: &mut Reader<'_>, events_from: Option<&str>) -> Result<(), S
         .await
     {
         Ok(root) => root,
-        Err(e) => return Err(r.failed(Resource::Server, &e).unwrap_or(Stop)),
+        Err(e) => {
+            // Without the root nothing else is worth asking.
+            r.read.failures.push(ReadFailure {
+                resource: Resource::Server,
+                url: e.url.clone(),
+                status: e.status,
+                message: error_message(&e),
+            });
+            mark_all(r.read, Resource::Server, &e);
+            return Err(Stop);
+        }
     };
     if !root.application.to_ascii_lowercase().contains("octopus") {
         let e = ApiError::at(
@@ -202,7 +228,7 @@ async fn read_all(r: &mut Reader<'_>, events_from: Option<&str>) -> Result<(), S
     {
         Ok(c) => r.read.thumbprint = Some(c.thumbprint),
         Err(e) => {
-            if let Some(stop) = r.failed(Resource::Certificate, &e) {
+            if let Some(stop) = r.failed(Resource::Certificate, &e).await {
                 return Err(stop);
             }
         }
@@ -502,7 +528,7 @@ async fn read_variable_sets(
                 versions.insert(set.id, set.version);
             }
             Err(e) => {
-                if let Some(stop) = r.failed(Resource::Variables, &e) {
+                if let Some(stop) = r.failed(Resource::Variables, &e).await {
                     return Err(stop);
                 }
             }
