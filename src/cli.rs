@@ -586,6 +586,13 @@ pub struct DriftArgs {
     /// Bounds each API request (connect, TLS, the whole answer), with a unit.
     #[arg(long, value_name = "DURATION", default_value = "30s")]
     pub timeout: PlanDuration,
+    /// Also say, in drift.shared-targets, which of this machine's Tentacle
+    /// instances trusts which server and where each is registered.
+    #[arg(long)]
+    pub discover: bool,
+    /// With --discover: read these Tentacle.config files instead of this machine's instance index.
+    #[arg(long, value_name = "PATH", requires = "discover")]
+    pub config: Vec<PathBuf>,
     #[command(flatten)]
     pub output: OutputArgs,
 }

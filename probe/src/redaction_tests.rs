@@ -197,6 +197,7 @@ fn drift_evidence() -> drift::DriftEvidence {
         },
         since: crate::since::Since(at),
         read_at: at,
+        local: None,
     }
 }
 

@@ -54,8 +54,11 @@ pub fn drift(args: DriftArgs) -> Result<i32> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let evidence = runtime.block_on(drift::gather(&spec));
+    let mut evidence = runtime.block_on(drift::gather(&spec));
     drop(runtime);
+    if args.discover {
+        evidence.local = Some(local_tentacles(&args.config));
+    }
     let checks = checks(evidence);
     let settings = RunSettings {
         datacenter: DATACENTER.into(),
@@ -85,6 +88,44 @@ pub fn checks(evidence: drift::DriftEvidence) -> Vec<PlannedCheck> {
             spec: CheckSpec::Drift(check),
         })
         .collect()
+}
+
+/// This machine's Tentacle instances (or the named config files): each
+/// one's thumbprint and trusted servers, and the files that could not be read.
+fn local_tentacles(files: &[PathBuf]) -> Vec<drift::LocalTentacle> {
+    use probe::tentacle::{Source, discover};
+    let source = if files.is_empty() {
+        Source::this_machine()
+    } else {
+        Source::Files(files.to_vec())
+    };
+    let found = discover(&source);
+    let mut out: Vec<drift::LocalTentacle> = found
+        .instances
+        .iter()
+        .map(|i| drift::LocalTentacle {
+            instance: i.name.clone(),
+            thumbprint: i.config.thumbprint.as_ref().map(|t| t.as_str().to_string()),
+            trusted: i
+                .config
+                .trusted
+                .iter()
+                .map(|t| {
+                    (
+                        t.thumbprint.as_str().to_string(),
+                        t.style.as_str().to_string(),
+                    )
+                })
+                .collect(),
+            error: None,
+        })
+        .collect();
+    out.extend(found.errors.iter().map(|e| drift::LocalTentacle {
+        instance: e.file.clone(),
+        error: Some(e.to_string()),
+        ..drift::LocalTentacle::default()
+    }));
+    out
 }
 
 fn from_flags(

@@ -308,6 +308,59 @@ fn two_drifting_instances_are_no_go_naming_each_drift_and_the_clone_scripts() {
     );
     assert!(stdout(&out).contains("drift.polling-clones"));
     assert_no_key(&[("stdout", &stdout(&out)), ("stderr", &stderr(&out))]);
+
+    // --discover: which of this machine's Tentacle instances trusts which server.
+    let config = |thumbprint: &str, trusted: &str, style: u8| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<octopus-settings>\n  <set key=\"Tentacle.CertificateThumbprint\">{thumbprint}</set>\n  <set key=\"Tentacle.Communication.TrustedOctopusServers\">[{{\"Thumbprint\":\"{trusted}\",\"CommunicationStyle\":{style},\"Address\":null}}]</set>\n</octopus-settings>\n"
+        )
+    };
+    // web01's certificate, trusting the old server (listening).
+    std::fs::write(
+        dir.path("tentacle-web01.config"),
+        config(
+            "3C7A91E2B45D08F6A1C93E7B2D4F60A8C1E5B901",
+            "5E8B7D2C41A09F36E1D4C7B2A58F903D6E1C4B27",
+            1,
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.path("broken.config"), "<octopus-settings>").unwrap();
+    let out = drift(
+        &old.url,
+        &new.url,
+        &ca_file,
+        &[
+            "--format",
+            "json",
+            "--discover",
+            "--config",
+            &dir.path("tentacle-web01.config"),
+            "--config",
+            &dir.path("broken.config"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report = json(&out);
+    let shared = result(&report, "drift.shared-targets");
+    assert!(
+        shared["reason"]
+            .as_str()
+            .unwrap()
+            .contains("; on this machine: web01 trusts old, "),
+        "{shared}"
+    );
+    assert_eq!(
+        shared["evidence"]["this_machine"][0]["registered_on_new"],
+        true
+    );
+    assert_eq!(shared["evidence"]["this_machine"][0]["trusts_new"], "no");
+    assert!(
+        shared["evidence"]["this_machine"][1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("broken.config")
+    );
 }
 
 #[test]

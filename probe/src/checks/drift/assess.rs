@@ -486,14 +486,15 @@ fn shared_targets(e: &DriftEvidence) -> Outcome {
         }));
     }
     let versions_differ = e.old.version != e.new.version;
+    let (local_rows, local_note) = local_tentacles(e, &old, &new);
     let evidence = with(
         servers(e),
-        json!({ "versions_differ": versions_differ, "shared": rows }),
+        json!({ "versions_differ": versions_differ, "shared": rows, "this_machine": local_rows }),
     );
     if rows.is_empty() {
         return Outcome::new(
             Status::Pass,
-            "no Tentacle is registered on both instances (no two registrations share a thumbprint)",
+            format!("no Tentacle is registered on both instances (no two registrations share a thumbprint){local_note}"),
         )
         .with_evidence(evidence);
     }
@@ -506,7 +507,7 @@ fn shared_targets(e: &DriftEvidence) -> Outcome {
         return Outcome::new(
             Status::Pass,
             format!(
-                "{what}; both servers run {}, so Calamari is not churned",
+                "{what}; both servers run {}, so Calamari is not churned{local_note}",
                 e.old.version.as_deref().unwrap_or("the same version")
             ),
         )
@@ -515,7 +516,7 @@ fn shared_targets(e: &DriftEvidence) -> Outcome {
     Outcome::new(
         Status::Warn,
         format!(
-            "{what} while the old server runs {} and the new {}: each deployment upgrades or downgrades Calamari on them, and each server prompts to upgrade their Tentacles",
+            "{what} while the old server runs {} and the new {}: each deployment upgrades or downgrades Calamari on them, and each server prompts to upgrade their Tentacles{local_note}",
             e.old.version.as_deref().unwrap_or("?"),
             e.new.version.as_deref().unwrap_or("?")
         ),
@@ -524,6 +525,69 @@ fn shared_targets(e: &DriftEvidence) -> Outcome {
         "deploy to these from one instance only until cutover (disable them on the other), and do not accept the Tentacle upgrade prompts on the old server",
     )
     .with_evidence(evidence)
+}
+
+/// This machine's Tentacle instances (with `--discover`): which instance
+/// trusts which server, and where each is registered; and the reason's tail.
+fn local_tentacles(
+    e: &DriftEvidence,
+    old: &BTreeMap<String, Vec<(&SpaceRead, &Registration)>>,
+    new: &BTreeMap<String, Vec<(&SpaceRead, &Registration)>>,
+) -> (Vec<Value>, String) {
+    let Some(local) = &e.local else {
+        return (Vec::new(), String::new());
+    };
+    let server_tp = |i: &InstanceRead| i.thumbprint.as_deref().map(thumb);
+    let (old_tp, new_tp) = (server_tp(&e.old), server_tp(&e.new));
+    let mut rows = Vec::new();
+    let mut said = Vec::new();
+    for t in local {
+        if let Some(error) = &t.error {
+            said.push(format!("{} unreadable", t.instance));
+            rows.push(json!({ "instance": t.instance, "error": error }));
+            continue;
+        }
+        let trusts = |server: &Option<String>| {
+            server.as_ref().and_then(|s| {
+                t.trusted
+                    .iter()
+                    .find(|(tp, _)| thumb(tp) == *s)
+                    .map(|(_, style)| style.clone())
+            })
+        };
+        let (on_old, on_new) = (trusts(&old_tp), trusts(&new_tp));
+        let tp = t.thumbprint.as_deref().map(thumb);
+        let registered = |map: &BTreeMap<String, Vec<(&SpaceRead, &Registration)>>| {
+            tp.as_ref().is_some_and(|tp| map.contains_key(tp))
+        };
+        let servers: Vec<&str> = [(on_old.is_some(), "old"), (on_new.is_some(), "new")]
+            .into_iter()
+            .filter_map(|(yes, name)| yes.then_some(name))
+            .collect();
+        said.push(format!(
+            "{} trusts {}",
+            t.instance,
+            if servers.is_empty() {
+                "neither".to_string()
+            } else {
+                servers.join(" and ")
+            }
+        ));
+        rows.push(json!({
+            "instance": t.instance,
+            "thumbprint": tp,
+            "trusts_old": on_old.unwrap_or_else(|| "no".into()),
+            "trusts_new": on_new.unwrap_or_else(|| "no".into()),
+            "registered_on_old": registered(old),
+            "registered_on_new": registered(new),
+        }));
+    }
+    let note = if said.is_empty() {
+        "; no Tentacle instance on this machine".to_string()
+    } else {
+        format!("; on this machine: {}", said.join(", "))
+    };
+    (rows, note)
 }
 
 /// Scheme, host and port: where a Tentacle polls.

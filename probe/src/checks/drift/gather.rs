@@ -39,6 +39,7 @@ pub async fn gather(spec: &DriftSpec) -> DriftEvidence {
         new,
         since: spec.since,
         read_at: crate::since::now(),
+        local: None,
     }
 }
 

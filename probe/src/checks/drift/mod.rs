@@ -271,6 +271,20 @@ pub struct DriftEvidence {
     pub since: Since,
     /// When the instances were read.
     pub read_at: Instant,
+    /// This machine's Tentacle instances, when asked for (`--discover`).
+    pub local: Option<Vec<LocalTentacle>>,
+}
+
+/// A Tentacle instance on this machine: its certificate and whom it trusts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LocalTentacle {
+    /// The instance name (`Tentacle`), or the file that could not be read.
+    pub instance: String,
+    pub thumbprint: Option<String>,
+    /// Trusted servers: thumbprint and style (`listening`, `polling`).
+    pub trusted: Vec<(String, String)>,
+    /// Why the configuration could not be read.
+    pub error: Option<String>,
 }
 
 /// One instance as read.

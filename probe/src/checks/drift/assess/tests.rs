@@ -1,7 +1,7 @@
 use super::*;
 use crate::checks::drift::{
-    ChangeEvent, DeploymentRecord, PackageVersion, ProjectState, ReadFailure, RegistrationKind,
-    ReleaseRecord, Resource,
+    ChangeEvent, DeploymentRecord, LocalTentacle, PackageVersion, ProjectState, ReadFailure,
+    RegistrationKind, ReleaseRecord, Resource,
 };
 use crate::since::{Since, parse_instant};
 
@@ -92,6 +92,7 @@ fn evidence(old: InstanceRead, new: InstanceRead) -> DriftEvidence {
         new,
         since: Since(t("2026-11-30T09:00:00Z")),
         read_at: t("2026-12-02T09:00:00Z"),
+        local: None,
     }
 }
 
@@ -358,4 +359,54 @@ fn a_refused_key_on_the_new_instance_is_an_error_naming_it_never_a_pass() {
             .contains("FeedView")
     );
     assert_eq!(assess(&e, DriftRule::Projects).status, Status::Pass);
+}
+
+#[test]
+fn this_machines_tentacles_say_which_server_each_trusts() {
+    let mut e = identical();
+    e.old.thumbprint = Some("5E8B7D2C41A09F36E1D4C7B2A58F903D6E1C4B27".into());
+    e.new.thumbprint = Some("0A1B2C3D4E5F60718293A4B5C6D7E8F901234567".into());
+    e.local = Some(vec![
+        LocalTentacle {
+            instance: "Tentacle".into(),
+            thumbprint: Some(WEB01.to_lowercase()),
+            trusted: vec![(
+                "5E8B7D2C41A09F36E1D4C7B2A58F903D6E1C4B27".into(),
+                "listening".into(),
+            )],
+            error: None,
+        },
+        LocalTentacle {
+            instance: "Tentacle-new".into(),
+            thumbprint: Some("ABCDEF0123456789ABCDEF0123456789ABCDEF01".into()),
+            trusted: vec![(
+                "0a1b2c3d4e5f60718293a4b5c6d7e8f901234567".into(),
+                "polling".into(),
+            )],
+            error: None,
+        },
+        LocalTentacle {
+            instance: "/etc/octopus/Broken.config".into(),
+            error: Some("expected XML".into()),
+            ..LocalTentacle::default()
+        },
+    ]);
+    let o = assess(&e, DriftRule::SharedTargets);
+    assert_eq!(o.status, Status::Pass);
+    assert!(
+        o.reason.ends_with("; on this machine: Tentacle trusts old, Tentacle-new trusts new, /etc/octopus/Broken.config unreadable"),
+        "{}",
+        o.reason
+    );
+    let rows = o.evidence["this_machine"].as_array().unwrap();
+    assert_eq!(rows[0]["trusts_old"], "listening");
+    assert_eq!(rows[0]["trusts_new"], "no");
+    assert_eq!(rows[0]["registered_on_old"], true);
+    assert_eq!(rows[0]["registered_on_new"], true);
+    assert_eq!(rows[1]["trusts_new"], "polling");
+    assert_eq!(rows[1]["registered_on_new"], false);
+    assert_eq!(rows[2]["error"], "expected XML");
+    // Without --discover nothing is said about this machine.
+    let o = assess(&identical(), DriftRule::SharedTargets);
+    assert!(!o.reason.contains("this machine"));
 }
