@@ -410,3 +410,26 @@ fn this_machines_tentacles_say_which_server_each_trusts() {
     let o = assess(&identical(), DriftRule::SharedTargets);
     assert!(!o.reason.contains("this machine"));
 }
+
+#[test]
+fn the_spec_never_prints_an_api_key() {
+    let instance = |key: &str| crate::checks::drift::InstanceSpec {
+        url: "https://old.example.com".into(),
+        api_key: key.into(),
+        key_source: "the environment variable OLD_KEY".into(),
+        ca_file: None,
+    };
+    let spec = crate::checks::drift::DriftSpec {
+        old: instance("API-OLDSECRET0123456789ABCDEF"),
+        new: instance("API-NEWSECRET0123456789ABCDEF"),
+        since: Since(t("2026-11-30T09:00:00Z")),
+        timeout: std::time::Duration::from_secs(1),
+        max_pages: 1,
+    };
+    let printed = format!("{spec:?}");
+    assert!(
+        printed.contains("OLD_KEY") && printed.contains("<redacted>"),
+        "{printed}"
+    );
+    assert!(!printed.contains("SECRET0123"), "{printed}");
+}
