@@ -12,10 +12,9 @@ use std::collections::HashMap;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
+use super::summary;
 use super::{
-    ChangeEvent, DeploymentRecord, DriftEvidence, DriftSpec, InstanceRead, InstanceSpec,
-    PackageVersion, ProjectState, ReadFailure, Registration, RegistrationKind, ReleaseRecord,
-    Resource, SpaceRead,
+    DriftEvidence, DriftSpec, InstanceRead, InstanceSpec, ReadFailure, Resource, SpaceRead,
 };
 use crate::octopus_api::resources::projects::Deployment;
 use crate::octopus_api::resources::{
@@ -23,7 +22,6 @@ use crate::octopus_api::resources::{
     ServerCertificate, Space, Tenant, VariableSet, WorkerPool,
 };
 use crate::octopus_api::{ApiClient, ApiError, ClientOptions};
-use crate::since::{Instant, parse_instant};
 
 /// Variable sets read at once (one request per project).
 const VARIABLE_READS_IN_FLIGHT: usize = 8;
@@ -355,146 +353,23 @@ async fn read_space(
         .await?
         .unwrap_or_default();
 
-    let env_names: HashMap<&str, &str> = environments
-        .iter()
-        .map(|e| (e.id.as_str(), e.name.as_str()))
-        .collect();
-    let tenant_names: HashMap<&str, &str> = tenants
-        .iter()
-        .map(|t| (t.id.as_str(), t.name.as_str()))
-        .collect();
-    let pool_names: HashMap<&str, &str> = pools
-        .iter()
-        .map(|p| (p.id.as_str(), p.name.as_str()))
-        .collect();
-    let name = |map: &HashMap<&str, &str>, id: &String| {
-        map.get(id.as_str())
-            .map_or_else(|| id.clone(), |n| n.to_string())
-    };
-    let process_version: HashMap<&str, Option<u64>> = processes
-        .iter()
-        .map(|p| (p.id.as_str(), p.version))
-        .collect();
-    let mut notes = Vec::new();
-    let mut instant = |what: &str, id: &str, t: Option<&str>| -> Option<Instant> {
-        match t.map(parse_instant) {
-            Some(Ok(t)) => Some(t),
-            Some(Err(e)) => {
-                notes.push(format!("{} {id}: {e}", of(what)));
-                None
-            }
-            None => {
-                notes.push(format!("{} {id} has no time", of(what)));
-                None
-            }
-        }
-    };
-    let mut out = SpaceRead {
-        id: space.id.clone(),
-        name: space.name.clone(),
-        slug: space.slug.clone(),
-        ..SpaceRead::default()
-    };
-    out.projects = projects
-        .iter()
-        .map(|p| ProjectState {
-            id: p.id.clone(),
-            name: p.name.clone(),
-            slug: p
-                .slug
-                .clone()
-                .unwrap_or_else(|| report::model::slug(&p.name)),
-            process_id: p.deployment_process_id.clone(),
-            process_version: p
-                .deployment_process_id
-                .as_deref()
-                .and_then(|id| process_version.get(id).copied().flatten()),
-            variable_set_id: p.variable_set_id.clone(),
-            variables_version: p
-                .variable_set_id
-                .as_deref()
-                .and_then(|id| variable_versions.get(id).copied().flatten()),
-        })
-        .collect();
-    out.releases = releases
-        .iter()
-        .filter_map(|rel| {
-            Some(ReleaseRecord {
-                project_id: rel.project_id.clone(),
-                version: rel.version.clone(),
-                assembled: instant("release", &rel.id, rel.assembled.as_deref())?,
-            })
-        })
-        .collect();
-    out.deployments = deployments
-        .iter()
-        .filter_map(|d| {
-            Some(DeploymentRecord {
-                project_id: d.project_id.clone().unwrap_or_default(),
-                environment: d
-                    .environment_id
-                    .as_ref()
-                    .map(|id| name(&env_names, id))
-                    .unwrap_or_default(),
-                created: instant("deployment", &d.id, d.created.as_deref())?,
-            })
-        })
-        .collect();
-    out.events = events
-        .iter()
-        .filter_map(|ev| {
-            Some(ChangeEvent {
-                occurred: instant("audit event", &ev.id, Some(&ev.occurred))?,
-                category: ev.category.clone(),
-                username: ev.username.clone().unwrap_or_default(),
-                message: ev.message.clone().unwrap_or_default(),
-                related: ev.related_document_ids.clone(),
-            })
-        })
-        .collect();
-    out.packages = packages
-        .iter()
-        .map(|p| PackageVersion {
-            package_id: p.package_id.clone(),
-            version: p.version.clone(),
-        })
-        .collect();
-    let registration = |m: &Machine, kind: RegistrationKind| Registration {
-        kind,
-        name: m.name.clone(),
-        style: m.style().to_string(),
-        thumbprint: m.thumbprint().map(str::to_string),
-        uri: m.uri().map(str::to_string),
-        environments: m
-            .environment_ids
-            .iter()
-            .map(|id| name(&env_names, id))
-            .collect(),
-        roles: m.roles.clone(),
-        tenants: m
-            .tenant_ids
-            .iter()
-            .map(|id| name(&tenant_names, id))
-            .collect(),
-        tenanted: m.tenanted_deployment_participation.clone(),
-        worker_pools: m
-            .worker_pool_ids
-            .iter()
-            .map(|id| name(&pool_names, id))
-            .collect(),
-        tentacle_version: m.tentacle_version().and_then(|v| v.version.clone()),
-        health: m.health_status.clone(),
-        disabled: m.is_disabled,
-    };
-    out.registrations = machines
-        .iter()
-        .map(|m| registration(m, RegistrationKind::Target))
-        .chain(
-            workers
-                .iter()
-                .map(|m| registration(m, RegistrationKind::Worker)),
-        )
-        .collect();
+    let (out, notes) = summary::space_summary(
+        space,
+        &summary::Collections {
+            environments,
+            tenants,
+            pools,
+            projects,
+            processes,
+            variable_versions,
+            releases,
+            deployments,
+            events,
+            packages,
+            machines,
+            workers,
+        },
+    );
     r.read.notes.extend(notes);
     Ok(out)
 }

@@ -14,6 +14,7 @@
 //! - `mod.rs`: the spec, the rules and the evidence (plain summaries of
 //!   what was read, names already resolved from ids);
 //! - `gather.rs`: all the I/O;
+//! - `summary.rs`: the API resources read turned into those summaries (pure);
 //! - `assess.rs`: the six rules, pure;
 //! - `clone.rs`: the Bash and PowerShell scripts that clone polling
 //!   Tentacles (pure text; preflight never runs them).
@@ -21,6 +22,7 @@
 pub mod assess;
 pub mod clone;
 pub mod gather;
+pub mod summary;
 
 use std::fmt;
 use std::path::PathBuf;

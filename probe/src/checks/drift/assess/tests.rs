@@ -1,7 +1,7 @@
 use super::*;
 use crate::checks::drift::{
     ChangeEvent, DeploymentRecord, LocalTentacle, PackageVersion, ProjectState, ReadFailure,
-    RegistrationKind, ReleaseRecord, Resource,
+    Registration, RegistrationKind, ReleaseRecord, Resource,
 };
 use crate::since::{Since, parse_instant};
 
