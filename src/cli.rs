@@ -77,6 +77,10 @@ Example:
     /// targets to recreate) and, at cutover, whether the old server is quiet.
     #[command(after_help = READINESS_HELP)]
     Readiness(ReadinessArgs),
+    /// Compare the old and the new Octopus instance while they run side by
+    /// side: what the old one gained since the copy, targets on both, and
+    /// the polling Tentacles still to clone (scripts written with --out).
+    Drift(DriftArgs),
 }
 
 const READINESS_HELP: &str = "\
@@ -673,6 +677,69 @@ pub struct ListenArgs {
     pub duration: PlanDuration,
 }
 
+const DRIFT_EXAMPLE: &str = "\
+Example:
+  preflight drift \\
+    --old https://octopus.example.com --old-api-key-env OLD_KEY \\
+    --new https://acme.octopus.app --new-api-key-env NEW_KEY \\
+    --since 2026-11-30T09:00:00Z --out reports/drift
+  preflight drift --plan plan.toml --since 3d --format md
+
+Run it daily until the cutover. With --out, clone-tentacles.sh and
+clone-tentacles.ps1 are written beside the report (never run by preflight).
+
+Exit codes: 0 GO, 1 NO-GO (drift found, or an instance could not be read), 2 error.";
+
+#[derive(Debug, Args)]
+#[command(after_help = DRIFT_EXAMPLE)]
+pub struct DriftArgs {
+    /// The old instance's portal URL (https://, with its virtual directory if any).
+    #[arg(
+        long,
+        value_name = "URL",
+        required_unless_present = "plan",
+        conflicts_with = "plan",
+        requires = "old_api_key_env"
+    )]
+    pub old: Option<String>,
+    /// The environment variable holding an API key of the old instance (its name only).
+    #[arg(long, value_name = "VAR", requires = "old")]
+    pub old_api_key_env: Option<String>,
+    /// The new instance's portal URL (https://).
+    #[arg(
+        long,
+        value_name = "URL",
+        required_unless_present = "plan",
+        conflicts_with = "plan",
+        requires = "new_api_key_env"
+    )]
+    pub new: Option<String>,
+    /// The environment variable holding an API key of the new instance (its name only).
+    #[arg(long, value_name = "VAR", requires = "new")]
+    pub new_api_key_env: Option<String>,
+    /// Read both instances from a plan's [old_server] and [new_server] (url, api_key_env, ca_file).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// When the copy was taken: an RFC 3339 time (2026-11-30T09:00:00Z) or a duration back from now (3d, 36h).
+    #[arg(long, value_name = "TIME")]
+    pub since: probe::since::Since,
+    /// Also trust the CA certificates in this PEM file for both portals (a plan's own ca_file wins).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Bounds each API request (connect, TLS, the whole answer), with a unit.
+    #[arg(long, value_name = "DURATION", default_value = "30s")]
+    pub timeout: PlanDuration,
+    /// Also say, in drift.shared-targets, which of this machine's Tentacle
+    /// instances trusts which server and where each is registered.
+    #[arg(long)]
+    pub discover: bool,
+    /// With --discover: read these Tentacle.config files instead of this machine's instance index.
+    #[arg(long, value_name = "PATH", requires = "discover")]
+    pub config: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Write the lab's plan and each data center's reports under this directory
@@ -714,10 +781,10 @@ mod tests {
         cmd.build();
         let mut helps = Vec::new();
         walk(&mut cmd, "", &mut helps);
-        // preflight, 8 commands, plan's 3, check's 5, report's 4.
+        // preflight, 9 commands, plan's 3, check's 5, report's 4.
         assert_eq!(
             helps.len(),
-            1 + 8 + 3 + 5 + 4,
+            1 + 9 + 3 + 5 + 4,
             "{:?}",
             helps.iter().map(|h| &h.0).collect::<Vec<_>>()
         );

@@ -10,6 +10,7 @@
 
 pub mod certs;
 pub mod dns;
+pub mod drift;
 pub mod feeds;
 pub mod http;
 pub mod misbehaving;

@@ -48,6 +48,9 @@ pub enum CheckSpec {
     OctopusApi(checks::octopus::ApiSpec),
     /// The server certificate by API key, against the polling port and the plan.
     OctopusThumbprint(checks::octopus::ThumbprintSpec),
+    /// One drift rule over the one read of both instances (`preflight drift`
+    /// reads them once, before the run, for all six rules).
+    Drift(checks::drift::DriftCheck),
 }
 
 impl CheckSpec {
@@ -62,6 +65,7 @@ impl CheckSpec {
             CheckSpec::Tls(_) => Family::Tls,
             CheckSpec::Feed(_) => Family::Feed,
             CheckSpec::OctopusApi(_) | CheckSpec::OctopusThumbprint(_) => Family::Octopus,
+            CheckSpec::Drift(_) => Family::Drift,
         }
     }
 }

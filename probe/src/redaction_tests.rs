@@ -7,7 +7,7 @@
 use report::model::{CheckId, CheckResult, Family, Severity};
 use report::{Redactor, Report, Tool};
 
-use crate::checks::{clock, dns, feed, octopus, tcp, tls, worker};
+use crate::checks::{clock, dns, drift, feed, octopus, tcp, tls, worker};
 use crate::contract::Outcome;
 use crate::endpoint::Endpoint;
 use crate::net::resolve::{DnsOutcome, ResolverAnswer};
@@ -189,6 +189,43 @@ fn outcome(family: Family) -> Outcome {
             .unwrap();
             readiness::assess::version(&evidence, &spec).outcome
         }
+        Family::Drift => drift::assess(&drift_evidence(), drift::DriftRule::PollingClones),
+    }
+}
+
+/// Both instances with secrets where an API could hand them back: the
+/// server URL, and names that end up in the clone scripts.
+fn drift_evidence() -> drift::DriftEvidence {
+    let polling = drift::Registration {
+        name: format!("app01 {ENV_SECRET}"),
+        style: "TentacleActive".into(),
+        environments: vec![format!("Production apikey={API_KEY}")],
+        roles: vec![format!("Authorization: Bearer {BEARER}")],
+        tenants: vec![format!("Basic {BASIC}")],
+        ..drift::Registration::default()
+    };
+    let space = |registrations| drift::SpaceRead {
+        id: "Spaces-1".into(),
+        name: "Default".into(),
+        registrations,
+        ..drift::SpaceRead::default()
+    };
+    let at = crate::since::parse_instant("2026-11-30T09:00:00Z").unwrap();
+    drift::DriftEvidence {
+        old: drift::InstanceRead {
+            server: "https://old.example.com".into(),
+            spaces: vec![space(vec![polling])],
+            ..drift::InstanceRead::default()
+        },
+        new: drift::InstanceRead {
+            server: format!("https://u:{URL_PASSWORD}@new.example.com"),
+            thumbprint: Some("5E8B7D2C41A09F36E1D4C7B2A58F903D6E1C4B27".into()),
+            spaces: vec![space(vec![])],
+            ..drift::InstanceRead::default()
+        },
+        since: crate::since::Since(at),
+        read_at: at,
+        local: None,
     }
 }
 

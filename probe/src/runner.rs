@@ -117,6 +117,7 @@ async fn dispatch(spec: &CheckSpec, ctx: &Context) -> Outcome {
             let evidence = checks::octopus::gather_thumbprint(ctx, t).await;
             checks::octopus::assess_thumbprint(&evidence, t, &ctx.origin)
         }
+        CheckSpec::Drift(d) => checks::drift::assess(&d.evidence, d.rule),
     }
 }
 

@@ -4,7 +4,8 @@
 //! Evidence is family-specific JSON, so nothing here knows a family: scalars
 //! become facts (`resolver: system`), arrays of objects become tables (TCP
 //! `addresses` with their states, DNS answers per resolver, a certificate
-//! chain), nested objects become titled sections. A new family's evidence
+//! chain), nested objects become titled sections, text of several lines (a
+//! script a family wrote) a preformatted block. A new family's evidence
 //! shows up readably without changes here. Keys keep the order the family
 //! wrote them in.
 
@@ -52,6 +53,8 @@ pub enum Block {
     Section { title: String, blocks: Vec<Block> },
     /// A bare value (evidence that is not an object).
     Text(String),
+    /// Text of several lines under a key (a script), shown as it is.
+    Code { title: String, text: String },
 }
 
 /// The view of one result's evidence; empty for `null` or `{}`.
@@ -81,6 +84,12 @@ fn blocks(value: &Value, depth: usize) -> Vec<Block> {
                         title: label(key),
                         blocks: blocks(item, depth + 1),
                     }),
+                    Value::String(text) if text.trim_end().contains('\n') => {
+                        rest.push(Block::Code {
+                            title: label(key),
+                            text: text.clone(),
+                        });
+                    }
                     _ => facts.push(Fact {
                         label: label(key),
                         value: scalar(item),
@@ -241,6 +250,25 @@ mod tests {
             vec![Block::Text("just text".into())]
         );
         assert!(view(&json!(null)).is_empty());
+    }
+
+    #[test]
+    fn text_of_several_lines_is_a_block_of_its_own() {
+        let v = json!({ "note": "one line\n", "clone_sh": "#!/bin/sh\necho hi\n" });
+        assert_eq!(
+            view(&v),
+            vec![
+                Block::Facts(vec![Fact {
+                    label: "note".into(),
+                    value: "one line\n".into(),
+                    tone: Tone::Neutral
+                }]),
+                Block::Code {
+                    title: "clone sh".into(),
+                    text: "#!/bin/sh\necho hi\n".into()
+                }
+            ]
+        );
     }
 
     #[test]

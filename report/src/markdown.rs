@@ -213,9 +213,30 @@ pub fn write_blocks(out: &mut impl Write, blocks: &[Block], level: usize) -> io:
                 write_blocks(out, blocks, level + 1)?;
             }
             Block::Text(t) => writeln!(out, "{}\n", code(t))?,
+            Block::Code { title, text: body } => {
+                writeln!(out, "{}:\n", text(title))?;
+                writeln!(out, "{}\n", fenced(body))?;
+            }
         }
     }
     Ok(())
+}
+
+/// A fenced code block: its fence longer than any run of backticks inside,
+/// so the text cannot end it; control characters but tabs and newlines dropped.
+pub fn fenced(body: &str) -> String {
+    let clean: String = body
+        .chars()
+        .filter(|&c| c != '\r' && !document::is_stripped_control(c))
+        .collect();
+    let mut longest = 0;
+    let mut run = 0;
+    for c in clean.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat((longest + 1).max(3));
+    format!("{fence}text\n{}\n{fence}", clean.trim_end_matches('\n'))
 }
 
 /// `title (`id`)`: what a person reads, and the id diff, merge and waivers use.
@@ -276,6 +297,12 @@ pub fn code(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fenced_block_cannot_be_closed_from_inside() {
+        assert_eq!(fenced("a\nb\n"), "```text\na\nb\n```");
+        assert_eq!(fenced("x ```` y\u{7}"), "`````text\nx ```` y\n`````");
+    }
 
     #[test]
     fn hostile_text_cannot_break_the_table_or_add_links() {

@@ -73,11 +73,13 @@ pub enum Family {
     Local,
     /// The old server's API: what blocks a move to Cloud or a new instance.
     Readiness,
+    /// The old and the new instance compared while they run side by side.
+    Drift,
 }
 
 impl Family {
     /// Every family (a new variant goes here too: the redaction test walks this list).
-    pub const ALL: [Family; 9] = [
+    pub const ALL: [Family; 10] = [
         Family::Tcp,
         Family::Dns,
         Family::Tls,
@@ -87,6 +89,7 @@ impl Family {
         Family::Worker,
         Family::Local,
         Family::Readiness,
+        Family::Drift,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -100,6 +103,7 @@ impl Family {
             Family::Worker => "worker",
             Family::Local => "local",
             Family::Readiness => "readiness",
+            Family::Drift => "drift",
         }
     }
 }

@@ -16,6 +16,8 @@
 //! open and a refusing proxy. Nothing leaves
 //! 127.0.0.1: the DNS answers name loopback addresses, plus one private and
 //! one public address that are only ever resolved, never connected to.
+//! Last, `drift` compares two fake instances (the drift fixtures, embedded
+//! in the lab) that drifted since the copy: NO-GO, with clone scripts.
 
 use std::io::Write;
 use std::net::Ipv4Addr;
@@ -466,6 +468,8 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
         },
         report: readiness.report,
     });
+    // Side by side: `preflight drift` between two fake instances.
+    let drift_verdict = drift_demo(&lab.ca, &out_dir, args.sort, mode).await?;
     drop(lab);
 
     // What a change board reads across data centers: `report merge` of every run.
@@ -503,6 +507,14 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
         "{}",
         report::table::wrap(&line, output::text_width(), "", "    ")
     );
+    let line = format!(
+        "  drift: {drift_verdict}  {}  (and clone-tentacles.sh, clone-tentacles.ps1)",
+        out_dir.join("drift").join("report.json").display()
+    );
+    println!(
+        "{}",
+        report::table::wrap(&line, output::text_width(), "", "    ")
+    );
     let expected = [
         ("east", Verdict::Go),
         ("west", Verdict::NoGo),
@@ -513,15 +525,15 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
             .iter()
             .zip(expected)
             .all(|((dc, v), (want_dc, want_v))| dc == want_dc && *v == want_v);
-    if !as_designed {
+    if !as_designed || drift_verdict != Verdict::NoGo {
         bail!(
-            "the lab did not behave as designed (expected east GO, west NO-GO and server NO-GO): see the tables above"
+            "the lab did not behave as designed (expected east GO, west NO-GO, server NO-GO and drift NO-GO): see the tables above"
         );
     }
     println!(
         "{}",
         output::fitted(
-            "The lab behaved as designed: east is GO (its resolvers disagree about the polling name: a warning), west is NO-GO (its Tentacle port is dropped, its public name is private, a proxy block page answers for its old NuGet feed, a Tentacle sits behind TLS inspection, its Tentacle proxy refuses CONNECT, and the old server is older than 2021.1); east waives the old server's version; the old server's API is NO-GO for Cloud (a deployment step runs on its built-in worker).",
+            "The lab behaved as designed: east is GO (its resolvers disagree about the polling name: a warning), west is NO-GO (its Tentacle port is dropped, its public name is private, a proxy block page answers for its old NuGet feed, a Tentacle sits behind TLS inspection, its Tentacle proxy refuses CONNECT, and the old server is older than 2021.1); east waives the old server's version; the old server's API is NO-GO for Cloud (a deployment step runs on its built-in worker). The old and the new instance have drifted since the copy (drift is NO-GO: a project missing, a changed process, releases, packages, polling Tentacles to clone).",
         )
     );
     Ok(report::exit::GO)
@@ -603,4 +615,85 @@ async fn readiness_run(
         ..RunSettings::adhoc(timeout)
     };
     super::readiness::run(&options, &spec, &settings).await
+}
+
+/// `preflight drift` against two fake instances (the drift fixtures, served
+/// over TLS by the lab CA): the report and the clone scripts under `drift/`.
+async fn drift_demo(
+    ca: &LabCa,
+    out_dir: &std::path::Path,
+    sort: crate::cli::SortArg,
+    mode: output::FileMode,
+) -> Result<Verdict> {
+    use lab::octopus_api::{FakeOctopus, FakeOctopusOptions};
+    use probe::checks::drift::{DriftSpec, InstanceSpec};
+
+    const OLD_KEY: &str = "demo-old-instance-key";
+    const NEW_KEY: &str = "demo-new-instance-key";
+    let fixtures = out_dir.join("drift-lab");
+    let cert = ca
+        .issue("127.0.0.1", &["127.0.0.1", "localhost"])
+        .context("cannot make the fake instances' certificate")?;
+    let mut servers = Vec::new();
+    for (which, key) in [("old", OLD_KEY), ("new", NEW_KEY)] {
+        let dir = lab::drift::unpack(which, &fixtures)
+            .with_context(|| format!("cannot write the {which} instance's fixtures"))?;
+        servers.push(
+            FakeOctopus::start(
+                "127.0.0.1:0".parse()?,
+                Some(lab::feeds::server_tls(&cert)?),
+                FakeOctopusOptions {
+                    fixtures: dir,
+                    api_key: key.into(),
+                    replacements: Vec::new(),
+                    faults: Default::default(),
+                },
+            )
+            .await
+            .with_context(|| format!("cannot start the fake {which} instance"))?,
+        );
+    }
+    let ca_file = out_dir.join("lab-ca.pem");
+    let instance = |server: &FakeOctopus, key: &str| InstanceSpec {
+        url: server.url.clone(),
+        api_key: key.into(),
+        key_source: "the demo".into(),
+        ca_file: Some(ca_file.clone()),
+    };
+    let spec = DriftSpec {
+        old: instance(&servers[0], OLD_KEY),
+        new: instance(&servers[1], NEW_KEY),
+        since: probe::since::Since(
+            probe::since::parse_instant("2026-11-30T09:00:00Z").map_err(anyhow::Error::msg)?,
+        ),
+        timeout: std::time::Duration::from_secs(10),
+        max_pages: 100,
+    };
+    let evidence = probe::checks::drift::gather(&spec).await;
+    let checks = super::drift::checks(evidence);
+    let settings = RunSettings {
+        datacenter: super::drift::DATACENTER.into(),
+        secrets: vec![OLD_KEY.into(), NEW_KEY.into()],
+        ..RunSettings::adhoc(spec.timeout)
+    };
+    let finished = output::run_checks_async_with_resolvers(&checks, &settings, &[]).await?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(
+        stdout,
+        "\n== drift: the old and the new instance side by side =="
+    )?;
+    output::print_table(&mut stdout, &finished.report, sort)?;
+    let summary = format!(
+        "drift: {}",
+        report::verdict::summary_line(
+            &finished.report.results,
+            finished.report.interrupted,
+            finished.elapsed
+        )
+    );
+    writeln!(stdout, "{}", output::fitted(&summary))?;
+    let dir = out_dir.join("drift");
+    super::drift::write_scripts(&dir, &finished.report, mode)?;
+    output::write_report_files(&dir, &finished.report, mode)?;
+    Ok(finished.report.verdict)
 }

@@ -3,6 +3,7 @@
 mod check;
 mod demo;
 mod discover;
+mod drift;
 mod from_octopus;
 mod listen;
 mod plan;
@@ -24,5 +25,6 @@ pub fn dispatch(cli: Cli) -> Result<i32> {
         Command::Report(cmd) => report::report(cmd),
         Command::Listen(args) => listen::listen(args),
         Command::Readiness(args) => readiness::readiness(args),
+        Command::Drift(args) => drift::drift(args),
     }
 }

@@ -22,6 +22,16 @@ fn demo_shows_a_go_and_a_no_go_data_center_and_writes_reports() {
     }
     assert!(text.contains("east: GO"), "{text}");
     assert!(text.contains("west: NO-GO"), "{text}");
+    // The drift report of the two fake instances, and its clone scripts.
+    assert!(text.contains("drift: NO-GO"), "{text}");
+    let drift: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("drift/report.json")).unwrap())
+            .unwrap();
+    assert_eq!(drift["datacenter"], "drift");
+    assert_eq!(drift["results"].as_array().unwrap().len(), 6);
+    let script = std::fs::read_to_string(dir.join("drift/clone-tentacles.sh")).unwrap();
+    assert!(script.contains("--name 'app01'"), "{script}");
+    assert!(dir.join("drift/clone-tentacles.ps1").exists());
     for dc in ["east", "west"] {
         let report: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(dir.join(dc).join("report.json")).unwrap(),

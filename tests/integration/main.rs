@@ -6,6 +6,7 @@ mod cli;
 mod demo;
 mod dns;
 mod docs;
+mod drift;
 mod feeds;
 mod feeds_e2e;
 mod firewall;

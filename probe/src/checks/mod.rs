@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod dns;
+pub mod drift;
 pub mod feed;
 pub mod local;
 pub mod octopus;

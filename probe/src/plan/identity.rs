@@ -113,7 +113,7 @@ pub fn server_identity_checks(
 }
 
 /// A relative `ca_file` is read from the plan's directory.
-pub(super) fn resolve(plan_dir: &Path, file: &str) -> PathBuf {
+pub fn resolve(plan_dir: &Path, file: &str) -> PathBuf {
     let path = Path::new(file);
     if path.is_absolute() {
         path.to_path_buf()

@@ -12,6 +12,7 @@ pub mod workers;
 
 pub use dns::dns_name;
 pub use feeds::new_server_is_cloud;
+pub use identity::resolve as resolve_plan_path;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;

@@ -5,6 +5,7 @@
 
 mod clock;
 mod dns;
+mod drift;
 mod feed;
 mod octopus;
 mod octopus_inventory;

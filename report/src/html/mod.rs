@@ -358,6 +358,12 @@ pub fn write_blocks(out: &mut impl Write, blocks: &[Block]) -> io::Result<()> {
                 writeln!(out, "</div>")?;
             }
             Block::Text(t) => writeln!(out, "<p class=\"mono\">{}</p>", esc(t))?,
+            Block::Code { title, text } => writeln!(
+                out,
+                "<h4>{}</h4><pre class=\"mono\">{}</pre>",
+                esc(title),
+                esc(text)
+            )?,
         }
     }
     Ok(())
