@@ -248,9 +248,9 @@ pub struct FeedPlanSpec {
     pub url: Spanned<String>,
     /// Environment variables holding basic credentials (user name and password or API key).
     pub username_env: Option<String>,
-    pub password_env: Option<String>,
+    pub password_env: Option<Spanned<String>>,
     /// Environment variable holding a bearer token (instead of username/password).
-    pub token_env: Option<String>,
+    pub token_env: Option<Spanned<String>>,
     #[serde(default)]
     pub via: Via,
     /// The Octopus server itself fetches from this feed (not only Tentacles and workers).

@@ -535,8 +535,19 @@ fn bad_feeds_are_errors_with_locations() {
         ),
         (
             "[[feed]]\nname = \"n\"\nkind = \"helm\"\nurl = \"https://x.example.com/\"\npassword_env = \"P\"\n",
-            (5, 8),
+            (8, 16),
             "expected both `username_env` and `password_env`",
+        ),
+        // Credentials are never sent over plain http: refused where they are named.
+        (
+            "[[feed]]\nname = \"n\"\nkind = \"helm\"\nurl = \"http://x.example.com/\"\nusername_env = \"U\"\npassword_env = \"P\"\n",
+            (9, 16),
+            "`password_env` needs an https feed URL: http://x.example.com/ is plain http",
+        ),
+        (
+            "[[feed]]\nname = \"n\"\nkind = \"docker\"\nurl = \"http://x.example.com:5000\"\ntoken_env = \"T\"\n",
+            (8, 13),
+            "`token_env` needs an https feed URL",
         ),
         (
             "[[feed]]\nname = \"n\"\nkind = \"helm\"\nurl = \"https://x.example.com/\"\nexpect_status = 204\n",

@@ -1,12 +1,16 @@
 //! All the I/O of a feed check: each path (direct or through the proxy),
 //! its redirects followed and recorded, the body read up to a cap, and for
 //! a Docker registry with credentials the login round-trip.
-//! Credentials are sent only to the feed's own origin (and to the
-//! registry's token realm), and never written into the evidence.
+//! Credentials are sent only over https to the origin the feed was
+//! configured for (and, for a Docker registry, to a token realm on the
+//! registry's own site: `docker::realm_allowed`), never after a redirect to
+//! another origin, and never written into the evidence.
 
 use std::time::{Duration, Instant};
 
-use super::docker::{Challenge, parse_challenge, token_from_json};
+use super::docker::{
+    Challenge, parse_challenge, realm_allowed, same_origin_https, token_from_json,
+};
 use super::{
     BODY_CAP, Credentials, Exchange, FeedEvidence, FeedKind, FeedSpec, LoginRoundTrip,
     PathEvidence, PathVia, Redirect, Stage, TransportError, Via,
@@ -80,6 +84,14 @@ pub async fn gather_with_env(
                 .map(|r| r.addresses)
                 .map_err(|e| e.0),
         );
+    }
+    if spec.credentials.is_some() && spec.url.scheme() != "https" {
+        // FeedSpec::with_credentials refuses this; a spec edited by hand is refused here too.
+        evidence.setup_error = Some(format!(
+            "{} is plain http: feed credentials are sent only over https",
+            spec.url
+        ));
+        return evidence;
     }
     let credentials = match read_credentials(spec.credentials.as_ref(), env) {
         Ok(c) => c,
@@ -186,20 +198,27 @@ async fn probe_path(
     {
         e.message = why;
     }
-    evidence.final_url = fetched.final_url.map(|u| u.to_string());
+    evidence.final_url = fetched.final_url.as_ref().map(|u| u.to_string());
     if spec.kind == FeedKind::Docker
         && let (Ok(first), Some(secret)) = (&evidence.answer, secret)
         && first.status == 401
         && let Some(challenge) = first.header("www-authenticate").and_then(parse_challenge)
     {
-        let registry = evidence
-            .final_url
-            .as_deref()
-            .and_then(|u| url::Url::parse(u).ok())
-            .unwrap_or_else(|| url.clone());
-        evidence.authenticated = true;
-        evidence.login =
-            Some(token_round_trip(&client, &registry, &challenge, secret, deadline).await);
+        let registry = fetched.final_url.unwrap_or_else(|| url.clone());
+        evidence.login = Some(if same_origin_https(&url, &registry) {
+            evidence.authenticated = true;
+            token_round_trip(&client, &registry, &challenge, secret, deadline).await
+        } else {
+            LoginRoundTrip {
+                scheme: challenge.scheme.clone(),
+                error: Some(format!(
+                    "the registry answered from {}, not the configured {}: credentials not sent",
+                    registry.origin().ascii_serialization(),
+                    url.origin().ascii_serialization()
+                )),
+                ..LoginRoundTrip::default()
+            }
+        });
     }
     evidence.elapsed_ms = start.elapsed().as_millis() as u64;
     evidence
@@ -212,7 +231,7 @@ struct Fetched {
 }
 
 /// GETs `url`, following up to [`MAX_REDIRECTS`] redirects; credentials go
-/// only to the origin of `url`.
+/// only to the origin of `url`, over https.
 async fn fetch(
     client: &reqwest::Client,
     url: &url::Url,
@@ -223,9 +242,10 @@ async fn fetch(
     let mut redirects = Vec::new();
     let mut current = url.clone();
     for _ in 0..=MAX_REDIRECTS {
-        let same_origin = current.origin() == url.origin();
         let mut request = client.get(current.clone()).header("accept", accept(kind));
-        if same_origin && let Some(s) = secret {
+        if same_origin_https(url, &current)
+            && let Some(s) = secret
+        {
             request = authorize(request, s);
         }
         let exchange = match send(request, deadline).await {
@@ -436,6 +456,10 @@ async fn token_round_trip(
                 trip.error = Some("the challenge has no usable realm URL".into());
                 return trip;
             };
+            if let Err(why) = realm_allowed(registry, &realm) {
+                trip.error = Some(why);
+                return trip;
+            }
             let mut token_url = realm;
             for key in ["service", "scope"] {
                 if let Some(v) = challenge.param(key) {
