@@ -241,7 +241,7 @@ async fn fetch(
 ) -> Fetched {
     let mut redirects = Vec::new();
     let mut current = url.clone();
-    for _ in 0..=MAX_REDIRECTS {
+    for hop in 0..=MAX_REDIRECTS {
         let mut request = client.get(current.clone()).header("accept", accept(kind));
         if same_origin_https(url, &current)
             && let Some(s) = secret
@@ -265,6 +265,9 @@ async fn fetch(
                     status: exchange.status,
                     location: location.clone(),
                 });
+                if hop == MAX_REDIRECTS {
+                    break;
+                }
                 match current.join(&location) {
                     Ok(next) if matches!(next.scheme(), "http" | "https") => current = next,
                     _ => {
@@ -273,7 +276,10 @@ async fn fetch(
                             final_url: Some(current),
                             answer: Err(TransportError {
                                 stage: Stage::Redirect,
-                                message: format!("redirect to an unusable location `{location}`"),
+                                message: format!(
+                                    "redirect to an unusable location `{}`",
+                                    crate::text::excerpt(&location)
+                                ),
                             }),
                         };
                     }
@@ -288,12 +294,17 @@ async fn fetch(
             }
         }
     }
+    // MAX_REDIRECTS were followed, and the last answer (from `current`) redirects once more.
+    let again = redirects.last().map(|r| r.location.clone()).unwrap_or_default();
     Fetched {
         redirects,
         final_url: Some(current),
         answer: Err(TransportError {
             stage: Stage::Redirect,
-            message: format!("more than {MAX_REDIRECTS} redirects"),
+            message: format!(
+                "stopped after following {MAX_REDIRECTS} redirects (the limit); the last answer redirects again, to `{}`",
+                crate::text::excerpt(&again)
+            ),
         }),
     }
 }

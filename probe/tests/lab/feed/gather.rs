@@ -267,3 +267,32 @@ async fn hostile_endpoints_fail_in_bounded_time() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_redirect_loop_is_followed_exactly_max_redirects_times() {
+    // The documented limit: docs/trust.md and the message say 10.
+    assert_eq!(MAX_REDIRECTS, 10);
+    let lab = FeedLab::start("127.0.0.1:0".parse().unwrap(), None, PASSWORD)
+        .await
+        .unwrap();
+    let s = spec(FeedKind::NugetV3, &lab.url(paths::LOOP), Via::Direct);
+    let o = assess(&gather_with_env(&ctx(), &s, &|_| None).await, &s, "test");
+    assert_eq!(o.status, Status::Fail, "{}", o.reason);
+    assert_eq!(o.evidence["error"], "redirect", "{}", o.evidence);
+    assert!(
+        o.reason.contains(
+            "stopped after following 10 redirects (the limit); the last answer redirects again, to `/loop`"
+        ),
+        "{}",
+        o.reason
+    );
+    // The first request and the 10 redirects followed: 11 requests, each
+    // answer a redirect (recorded), the last one not followed.
+    let requests = lab.server.seen().iter().filter(|r| r.path == paths::LOOP).count();
+    assert_eq!(requests, MAX_REDIRECTS + 1);
+    assert_eq!(
+        o.evidence["redirects"].as_array().map(Vec::len),
+        Some(MAX_REDIRECTS + 1)
+    );
+    assert_eq!(o.evidence["final_url"], lab.url(paths::LOOP));
+}
