@@ -88,6 +88,17 @@ fn duration_without_unit_is_an_error_with_location() {
 }
 
 #[test]
+fn a_huge_duration_is_an_error_with_location_not_a_panic() {
+    let err = parse("version = 1\n[defaults]\ntimeout = \"300000000000y\"\n").unwrap_err();
+    assert_eq!((err.line, err.column), (3, 11), "{err}");
+    assert!(
+        err.message
+            .contains("expected a duration of at most 24h, found `300000000000y`"),
+        "{err}"
+    );
+}
+
+#[test]
 fn port_out_of_range_is_an_error_with_location() {
     let src = "version = 1\n[[datacenter]]\nname = \"east\"\n[[datacenter.tcp]]\ntarget = \"h.example.com:70000\"\n";
     let err = parse(src).unwrap_err();

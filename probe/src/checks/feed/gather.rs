@@ -181,7 +181,7 @@ async fn probe_path(
             return evidence;
         }
     };
-    let deadline = start + ctx.budget().steps(3);
+    let deadline = ctx.budget().deadline(start, 3);
     // Docker credentials go only where the registry's challenge says.
     let preemptive = if spec.kind == FeedKind::Docker {
         None
@@ -295,7 +295,10 @@ async fn fetch(
         }
     }
     // MAX_REDIRECTS were followed, and the last answer (from `current`) redirects once more.
-    let again = redirects.last().map(|r| r.location.clone()).unwrap_or_default();
+    let again = redirects
+        .last()
+        .map(|r| r.location.clone())
+        .unwrap_or_default();
     Fetched {
         redirects,
         final_url: Some(current),

@@ -248,7 +248,7 @@ async fn ask_halibut(
     timeout: std::time::Duration,
     ev: &mut TlsEvidence,
 ) {
-    let deadline = tokio::time::Instant::now() + timeout;
+    let deadline = crate::contract::after(tokio::time::Instant::now(), timeout);
     let sent = tokio::time::timeout_at(deadline, async {
         tls.write_all(&halibut::request(host)).await?;
         tls.flush().await

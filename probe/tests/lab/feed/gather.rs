@@ -288,7 +288,12 @@ async fn a_redirect_loop_is_followed_exactly_max_redirects_times() {
     );
     // The first request and the 10 redirects followed: 11 requests, each
     // answer a redirect (recorded), the last one not followed.
-    let requests = lab.server.seen().iter().filter(|r| r.path == paths::LOOP).count();
+    let requests = lab
+        .server
+        .seen()
+        .iter()
+        .filter(|r| r.path == paths::LOOP)
+        .count();
     assert_eq!(requests, MAX_REDIRECTS + 1);
     assert_eq!(
         o.evidence["redirects"].as_array().map(Vec::len),
