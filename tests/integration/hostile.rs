@@ -198,3 +198,22 @@ fn tls_closed_mid_handshake_is_a_clear_error() {
     assert_bounded_failure("TLS closed mid-handshake", &report, took, out.status.code());
     assert!(took < Duration::from_secs(3), "took {took:?}");
 }
+
+#[test]
+fn an_sni_flag_with_cr_lf_is_refused_before_any_connection() {
+    let out = run(&[
+        "check",
+        "tls",
+        "127.0.0.1:9",
+        "--sni",
+        "evil.example.com\r\nX-Injected: 1",
+    ]);
+    let err = crate::support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("invalid value")
+            && err.contains("--sni <NAME>")
+            && err.contains("control characters are refused"),
+        "{err}"
+    );
+}
