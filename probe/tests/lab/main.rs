@@ -8,5 +8,6 @@ mod dns;
 mod feed;
 mod octopus;
 mod octopus_inventory;
+mod pinned;
 mod tls;
 mod tunnel;
