@@ -151,7 +151,9 @@ fn names(cert: &[u8], server: &ServerName<'_>) -> bool {
 /// file holds exactly.
 #[derive(Debug)]
 pub struct PinningVerifier {
-    inner: Arc<WebPkiServerVerifier>,
+    /// `None` when there is no root at all (no platform roots, no CA file):
+    /// every certificate is then of an unknown issuer, as webpki would say.
+    inner: Option<Arc<WebPkiServerVerifier>>,
     /// The CA file's certificates, each trusted as a server's own when webpki refuses it as above.
     pinned: Vec<CertificateDer<'static>>,
     algorithms: WebPkiSupportedAlgorithms,
@@ -165,9 +167,15 @@ impl PinningVerifier {
         provider: Arc<rustls::crypto::CryptoProvider>,
     ) -> Result<PinningVerifier, String> {
         let algorithms = provider.signature_verification_algorithms;
-        let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
-            .build()
-            .map_err(|e| format!("cannot configure certificate verification: {e}"))?;
+        let inner = if roots.is_empty() {
+            None
+        } else {
+            Some(
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                    .build()
+                    .map_err(|e| format!("cannot configure certificate verification: {e}"))?,
+            )
+        };
         Ok(PinningVerifier {
             inner,
             pinned,
@@ -185,7 +193,12 @@ impl ServerCertVerifier for PinningVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let e = match self.inner.verify_server_cert(
+        let Some(inner) = &self.inner else {
+            return Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer,
+            ));
+        };
+        let e = match inner.verify_server_cert(
             end_entity,
             intermediates,
             server_name,
@@ -254,4 +267,44 @@ pub fn remedy(message: &str, host: &str) -> Option<String> {
         .then(|| format!(
             "give exactly the certificate with thumbprint {thumbprint} (the server's own) as ca_file or --ca-file after checking it is {host}'s, or give {host} a certificate issued by a CA"
         ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_roots_at_all_still_builds_a_verifier_that_trusts_nothing() {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = PinningVerifier::new(RootCertStore::empty(), Vec::new(), provider).unwrap();
+        let cert = CertificateDer::from(vec![0x30, 0x00]);
+        let name = ServerName::try_from("feeds.example.com").unwrap();
+        let e = verifier
+            .verify_server_cert(&cert, &[], &name, &[], UnixTime::now())
+            .unwrap_err();
+        assert_eq!(
+            e,
+            rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)
+        );
+    }
+
+    #[test]
+    fn remedies_name_the_thumbprint() {
+        let t = "0123456789ABCDEF0123456789ABCDEF01234567";
+        let refused = format!(
+            "x (SHA-1 thumbprint {t}) as its own; such a certificate is trusted only when the CA file holds exactly it"
+        );
+        assert!(remedy(&refused, "h").unwrap().starts_with(&format!(
+            "give exactly the certificate with thumbprint {t} (the server's own)"
+        )));
+        let unnamed = format!(
+            "x (SHA-1 thumbprint {t}); the CA file holds exactly this certificate, but it does not name h"
+        );
+        assert!(
+            remedy(&unnamed, "h")
+                .unwrap()
+                .starts_with("reach the server by a name")
+        );
+        assert_eq!(remedy("unknown issuer", "h"), None);
+    }
 }
