@@ -200,3 +200,48 @@ async fn a_server_without_the_key_of_its_v1_certificate_fails_the_handshake() {
     let o = feed(&server, "127.0.0.1", Some(fixture("x509-v1.pem"))).await;
     assert_eq!(o.status, Status::Fail, "{}", o.reason);
 }
+
+#[tokio::test]
+async fn a_self_signed_portal_given_as_the_ca_file_passes_the_octopus_check() {
+    use probe::checks::octopus::{ApiSpec, assess_api, gather_api};
+    let name = "portal-ca-self-signed.pem";
+    let thumbprint = Thumbprint::of_der(&cert(name));
+    let portal = HttpServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        Some(server_config(name)),
+        |_| {
+            Response::new(
+                200,
+                "application/json",
+                r#"{"Application":"Octopus Deploy","Version":"2024.3.12741"}"#,
+            )
+        },
+    )
+    .await
+    .unwrap();
+    let url = format!("https://127.0.0.1:{}/", portal.addr.port());
+    let with = ApiSpec {
+        url: url.clone(),
+        min_version: None,
+        ca_file: Some(fixture(name)),
+    };
+    let o = assess_api(&gather_api(&ctx(), &with).await, &with, "east");
+    assert_eq!(o.status, Status::Pass, "{}", o.reason);
+    // Without it: the true reason and remedy, not "the ca_file does not hold the CA".
+    let without = ApiSpec {
+        url,
+        min_version: None,
+        ca_file: Some(fixture("x509-v1.pem")),
+    };
+    let o = assess_api(&gather_api(&ctx(), &without).await, &without, "east");
+    assert_eq!(o.status, Status::Fail, "{}", o.reason);
+    assert!(o.reason.contains("marked as a CA"), "{}", o.reason);
+    let remedy = o.remediation.unwrap();
+    assert!(
+        remedy.contains(&format!(
+            "give exactly the certificate with thumbprint {thumbprint}"
+        )),
+        "{remedy}"
+    );
+    assert!(!remedy.contains("does not hold the CA"), "{remedy}");
+}
