@@ -538,9 +538,9 @@ pub struct CheckTlsArgs {
     /// The SHA-1 thumbprint expected (40 hex digits; case, spaces and colons ignored). A mismatch exits 1.
     #[arg(long, value_name = "THUMBPRINT")]
     pub thumbprint: Option<probe::thumbprint::Thumbprint>,
-    /// The name sent as SNI (default: the host, when it is a name).
+    /// The name sent as SNI and in the Halibut `Host:` line (default: the host, when it is a name); no spaces or control characters.
     #[arg(long, value_name = "NAME")]
-    pub sni: Option<String>,
+    pub sni: Option<probe::endpoint::HostName>,
     /// What must answer: an Octopus Server polling endpoint, a listening Tentacle, either, or any TLS service.
     #[arg(long, value_enum, default_value_t = TlsExpectArg::Halibut)]
     pub expect: TlsExpectArg,

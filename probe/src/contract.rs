@@ -38,6 +38,18 @@ impl std::fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
+/// Where a saturated deadline lands: far enough that nothing waits for it
+/// (durations are capped at a day, `PlanDuration::MAX`), near enough to add.
+const FAR: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// `start + d` for a tokio deadline, saturating instead of panicking.
+pub fn after(start: tokio::time::Instant, d: Duration) -> tokio::time::Instant {
+    start
+        .checked_add(d)
+        .or_else(|| start.checked_add(FAR))
+        .unwrap_or(start)
+}
+
 /// How a check's time is spent. `--timeout` bounds one step (a connect, a
 /// CONNECT through a proxy, a handshake, one HTTP exchange, a resolution); a
 /// family whose check takes several steps in a row gives the check
@@ -64,6 +76,14 @@ impl Budget {
             "a check takes at most MAX_STEPS steps"
         );
         self.step.saturating_mul(n)
+    }
+
+    /// The instant `n` steps after `start`; saturates (a far deadline) instead of overflowing.
+    pub fn deadline(self, start: std::time::Instant, n: u32) -> std::time::Instant {
+        start
+            .checked_add(self.steps(n))
+            .or_else(|| start.checked_add(FAR))
+            .unwrap_or(start)
     }
 
     /// The runner's limit for one whole check: `MAX_STEPS` steps and a second.
@@ -166,5 +186,17 @@ mod tests {
         };
         assert_eq!(budget.steps(3), Duration::MAX);
         assert_eq!(budget.guard(), Duration::MAX);
+        let now = std::time::Instant::now();
+        assert_eq!(budget.deadline(now, 3), now + FAR);
+    }
+
+    #[test]
+    fn after_saturates() {
+        let now = tokio::time::Instant::now();
+        assert_eq!(after(now, Duration::MAX), now + FAR);
+        assert_eq!(
+            after(now, Duration::from_secs(3)),
+            now + Duration::from_secs(3)
+        );
     }
 }

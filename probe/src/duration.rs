@@ -12,6 +12,12 @@ use serde::{Deserialize, Deserializer};
 pub struct PlanDuration(pub Duration);
 
 impl PlanDuration {
+    /// The longest duration a plan or flag may give (24 hours): a timeout
+    /// longer than a day is a typo, and every sum or multiple of a capped
+    /// duration (a check's budget, its guard, a deadline) stays far inside
+    /// what `Duration` and `Instant` can hold.
+    pub const MAX: Duration = Duration::from_secs(24 * 60 * 60);
+
     pub fn get(self) -> Duration {
         self.0
     }
@@ -31,6 +37,12 @@ impl FromStr for PlanDuration {
         if d.is_zero() {
             return Err(format!(
                 "expected a duration greater than zero, found `{s}`"
+            ));
+        }
+        if d > Self::MAX {
+            return Err(format!(
+                "expected a duration of at most 24h, found `{}`",
+                crate::text::excerpt(t)
             ));
         }
         Ok(PlanDuration(d))
@@ -96,6 +108,20 @@ mod tests {
                 .contains("with a unit")
         );
         assert!("0s".parse::<PlanDuration>().is_err());
+        // The cap, exactly: 24h is accepted, a nanosecond more is not.
+        assert_eq!(
+            "24h".parse::<PlanDuration>().unwrap().get(),
+            PlanDuration::MAX
+        );
+        for huge in ["24h 1ns", "2d", "300000000000y"] {
+            let e = huge.parse::<PlanDuration>().unwrap_err();
+            assert_eq!(
+                e,
+                format!("expected a duration of at most 24h, found `{huge}`")
+            );
+        }
+        // Past what humantime can hold: an error too, never a panic.
+        assert!("30000000000000000000000y".parse::<PlanDuration>().is_err());
         assert!("soon".parse::<PlanDuration>().is_err());
     }
 }

@@ -24,6 +24,55 @@ pub enum EndpointError {
     Host(String),
 }
 
+/// A host name (letters, digits, `-`, `.`, `_`) or an IP address: what may
+/// stand in a plan's `host` key, an SNI name and the Halibut `Host:` line.
+/// Spaces and control characters are refused when it is parsed (a CR/LF
+/// would end the `Host:` line and start a header of the writer's choosing).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HostName(String);
+
+impl HostName {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl FromStr for HostName {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if !s.is_empty() && valid_host(s) {
+            return Ok(HostName(s.to_string()));
+        }
+        let why = if s.chars().any(char::is_control) {
+            " (control characters are refused: a CR or LF would end the request line it stands in)"
+        } else {
+            ""
+        };
+        Err(format!(
+            "expected a host name (letters, digits, `-`, `.`, `_`) or an IP address, found `{}`{why}",
+            crate::text::excerpt(s)
+        ))
+    }
+}
+
+impl fmt::Display for HostName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for HostName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl Endpoint {
     pub fn new(host: impl Into<String>, port: u16) -> Self {
         Endpoint {
@@ -43,31 +92,35 @@ impl FromStr for Endpoint {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
+        // Errors quote the input printable and bounded.
+        let quoted = || crate::text::excerpt(s);
         let (host, port) = if let Some(rest) = s.strip_prefix('[') {
             let (host, after) = rest
                 .split_once(']')
-                .ok_or_else(|| EndpointError::Shape(s.into()))?;
+                .ok_or_else(|| EndpointError::Shape(quoted()))?;
             let port = after
                 .strip_prefix(':')
-                .ok_or_else(|| EndpointError::Shape(s.into()))?;
+                .ok_or_else(|| EndpointError::Shape(quoted()))?;
             if host.parse::<std::net::Ipv6Addr>().is_err() {
-                return Err(EndpointError::Host(s.into()));
+                return Err(EndpointError::Host(quoted()));
             }
             (host, port)
         } else {
             let (host, port) = s
                 .rsplit_once(':')
-                .ok_or_else(|| EndpointError::Shape(s.into()))?;
+                .ok_or_else(|| EndpointError::Shape(quoted()))?;
             if host.contains(':') {
                 // A bare IPv6 address: the brackets are required to find the port.
-                return Err(EndpointError::Shape(s.into()));
+                return Err(EndpointError::Shape(quoted()));
             }
             (host, port)
         };
         if host.is_empty() || !valid_host(host) {
-            return Err(EndpointError::Host(s.into()));
+            return Err(EndpointError::Host(quoted()));
         }
-        let port: u16 = port.parse().map_err(|_| EndpointError::Port(port.into()))?;
+        let port: u16 = port
+            .parse()
+            .map_err(|_| EndpointError::Port(crate::text::excerpt(port)))?;
         if port == 0 {
             return Err(EndpointError::Port("0".into()));
         }
@@ -150,5 +203,33 @@ mod tests {
             "a b:443".parse::<Endpoint>(),
             Err(EndpointError::Host(_))
         ));
+        // Errors quote the input printable.
+        assert_eq!(
+            "a\r\nb:443".parse::<Endpoint>().unwrap_err().to_string(),
+            "expected a host name or IP address before `:`, found `a\\x0D\\x0Ab:443`"
+        );
+    }
+
+    #[test]
+    fn host_names_refuse_control_characters_and_spaces() {
+        for ok in [
+            "web01",
+            "web01.example.com",
+            "192.0.2.7",
+            "2001:db8::1",
+            "under_score",
+        ] {
+            assert_eq!(ok.parse::<HostName>().unwrap().as_str(), ok);
+        }
+        let e = "evil.example.com\r\nX-Injected: 1"
+            .parse::<HostName>()
+            .unwrap_err();
+        assert_eq!(
+            e,
+            "expected a host name (letters, digits, `-`, `.`, `_`) or an IP address, found `evil.example.com\\x0D\\x0AX-Injected: 1` (control characters are refused: a CR or LF would end the request line it stands in)"
+        );
+        for bad in ["", "a b", "a/b", "a\u{0}"] {
+            assert!(bad.parse::<HostName>().is_err(), "{bad:?}");
+        }
     }
 }

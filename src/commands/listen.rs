@@ -53,12 +53,7 @@ pub fn listen(args: ListenArgs) -> Result<i32> {
         };
         let seen = standin
             .serve(duration, stop, |entry| {
-                println!(
-                    "{} {}: {}",
-                    rfc3339(SystemTime::now()),
-                    entry.peer,
-                    entry.outcome
-                );
+                println!("{} {entry}", rfc3339(SystemTime::now()));
             })
             .await;
         println!(

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use lab::certs::LabCa;
 use lab::feeds::{FeedLab, LAB_USER, paths};
 
-use crate::support::{preflight, stderr, stdout};
+use crate::support::{preflight, run, stderr, stdout};
 
 /// A password only the environment of the child process knows.
 const SECRET: &str = "Zq8-lab-s3cret-value";
@@ -448,4 +448,131 @@ fn check_feed_through_a_proxy_names_it_and_keeps_its_password_out() {
             .unwrap()
             .contains("running as a service")
     );
+}
+
+#[test]
+fn a_proxy_password_with_url_delimiters_never_leaks_on_any_path() {
+    // `/`, `?`, `#` and `@` in the password make the URL unparsable: the
+    // parse error quotes it, and must quote it redacted.
+    const PASSWORD: &str = "Pa/ss?w#r@d-3k9";
+    let proxy = format!("http://bob:{PASSWORD}@127.0.0.1:3128");
+    let secret_parts = ["Pa/ss", "ss?w", "w#r", "r@d-3k9"];
+    let clean = |what: &str, text: &str| {
+        for part in secret_parts {
+            assert!(!text.contains(part), "{what} holds `{part}`: {text}");
+        }
+    };
+    // --proxy: refused before any request, on stderr.
+    let out = run(&[
+        "check",
+        "feed",
+        "https://127.0.0.1:9/",
+        "--kind",
+        "helm",
+        "--via",
+        "proxy",
+        "--proxy",
+        &proxy,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("found `http://***@127.0.0.1:3128`"),
+        "{}",
+        stderr(&out)
+    );
+    clean(
+        "--proxy stderr",
+        &format!("{}{}", stdout(&out), stderr(&out)),
+    );
+    // HTTPS_PROXY: the check's reason, stdout and every document --out writes.
+    let dir = std::env::temp_dir().join(format!("preflight-proxy-delims-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = preflight()
+        .env("HTTPS_PROXY", &proxy)
+        .args([
+            "check",
+            "feed",
+            "https://127.0.0.1:9/",
+            "--kind",
+            "helm",
+            "--via",
+            "proxy",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("HTTPS_PROXY: expected a proxy URL"),
+        "{}",
+        stdout(&out)
+    );
+    clean(
+        "HTTPS_PROXY stdout",
+        &format!("{}{}", stdout(&out), stderr(&out)),
+    );
+    let mut documents = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        clean(
+            &path.display().to_string(),
+            &std::fs::read_to_string(&path).unwrap(),
+        );
+        documents += 1;
+    }
+    assert_eq!(
+        documents,
+        report::files::REPORT_FILES.len(),
+        "{:?}",
+        report::files::REPORT_FILES
+    );
+    // The plan's [proxy] url: the plan check's error.
+    let plan = dir.join("plan.toml");
+    std::fs::write(
+        &plan,
+        format!("version = 1\n[[datacenter]]\nname = \"east\"\n[proxy]\nurl = \"{proxy}\"\n"),
+    )
+    .unwrap();
+    let out = run(&["plan", "check", plan.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(":5:7: the plan's [proxy] url"),
+        "{}",
+        stderr(&out)
+    );
+    clean("plan check", &format!("{}{}", stdout(&out), stderr(&out)));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn check_feed_refuses_credentials_for_a_plain_http_feed() {
+    for (flags, named) in [
+        (
+            &["--user-env", "FEED_USER", "--password-env", "FEED_PASSWORD"][..],
+            "--user-env/--password-env: `password_env`",
+        ),
+        (
+            &["--token-env", "FEED_TOKEN"][..],
+            "--token-env: `token_env`",
+        ),
+    ] {
+        let mut args = vec![
+            "check",
+            "feed",
+            "http://127.0.0.1:9/v3/index.json",
+            "--kind",
+            "nuget-v3",
+        ];
+        args.extend_from_slice(flags);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!(
+                "{named} needs an https feed URL: http://127.0.0.1:9/v3/index.json is plain http, and credentials are never sent over plain http"
+            )),
+            "{}",
+            stderr(&out)
+        );
+    }
 }

@@ -123,9 +123,12 @@ fn a_two_gib_body_is_not_read_to_the_end() {
 }
 
 #[test]
-fn a_redirect_loop_stops() {
+fn a_redirect_loop_stops_after_exactly_ten_redirects() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static REQUESTS: AtomicUsize = AtomicUsize::new(0);
     let port = server(64, |mut s, port| {
         read_request(&mut s);
+        REQUESTS.fetch_add(1, Ordering::SeqCst);
         let _ = s.write_all(
             format!("HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:{port}/again\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 .as_bytes(),
@@ -133,11 +136,44 @@ fn a_redirect_loop_stops() {
     });
     let (report, took, code) = feed_check(&format!("http://127.0.0.1:{port}/"));
     assert_bounded_failure("redirect loop", &report, took, code);
-    let text = report.to_string();
+    let result = &report["results"][0];
+    let reason = result["reason"].as_str().unwrap_or_default();
     assert!(
-        text.contains("redirect"),
-        "the reason or evidence names the redirects: {text}"
+        reason.contains("stopped after following 10 redirects (the limit)"),
+        "{reason}"
     );
+    // The first request and exactly 10 redirects followed: 11 requests; every
+    // answer (the 11th too, not followed) is recorded.
+    assert_eq!(REQUESTS.load(Ordering::SeqCst), 11);
+    assert_eq!(
+        result["evidence"]["redirects"].as_array().map(Vec::len),
+        Some(11),
+        "{result}"
+    );
+}
+
+#[test]
+fn a_huge_timeout_is_a_clear_error_not_a_panic() {
+    for flag_value in ["300000000000y", "25h"] {
+        let out = run(&[
+            "check",
+            "feed",
+            "https://127.0.0.1:9/",
+            "--kind",
+            "helm",
+            "--timeout",
+            flag_value,
+        ]);
+        let err = crate::support::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains(&format!(
+                "expected a duration of at most 24h, found `{flag_value}`"
+            )),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
 }
 
 #[test]
@@ -161,4 +197,23 @@ fn tls_closed_mid_handshake_is_a_clear_error() {
     let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_bounded_failure("TLS closed mid-handshake", &report, took, out.status.code());
     assert!(took < Duration::from_secs(3), "took {took:?}");
+}
+
+#[test]
+fn an_sni_flag_with_cr_lf_is_refused_before_any_connection() {
+    let out = run(&[
+        "check",
+        "tls",
+        "127.0.0.1:9",
+        "--sni",
+        "evil.example.com\r\nX-Injected: 1",
+    ]);
+    let err = crate::support::stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("invalid value")
+            && err.contains("--sni <NAME>")
+            && err.contains("control characters are refused"),
+        "{err}"
+    );
 }

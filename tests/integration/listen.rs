@@ -184,8 +184,79 @@ fn listen_refuses_more_than_a_day() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("expected at most 24h"),
+        stderr(&out).contains("--for <DURATION>': expected a duration of at most 24h, found `25h`"),
         "{}",
         stderr(&out)
+    );
+}
+
+/// CPU time (user + system) of a process so far, from /proc (Linux).
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name (which ends with `)`): utime is the 12th, stime the 13th.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    // USER_HZ is 100 on every Linux this runs on.
+    Duration::from_millis(ticks * 10)
+}
+
+#[test]
+fn out_of_descriptors_the_accept_loop_backs_off_instead_of_spinning() {
+    // 16 descriptors: the runtime and the listener take about 10, so a few
+    // idle clients exhaust them and every accept fails with EMFILE.
+    let mut child = std::process::Command::new("bash")
+        .args([
+            "-c",
+            "ulimit -n 16 && exec \"$0\" listen --port 0 --bind 127.0.0.1 --for 8s",
+            env!("CARGO_BIN_EXE_preflight"),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = mpsc::channel();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let port: u16 = loop {
+        let line = lines.recv_timeout(Duration::from_secs(10)).unwrap();
+        if let Some(p) = line.strip_prefix("port: ") {
+            break p.parse().unwrap();
+        }
+    };
+    let clients: Vec<_> = (0..12)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let before = cpu_time(child.id());
+    std::thread::sleep(Duration::from_secs(2));
+    let used = cpu_time(child.id()) - before;
+    let mut log = Vec::new();
+    while let Ok(line) = lines.recv_timeout(Duration::from_millis(100)) {
+        log.push(line);
+    }
+    drop(clients);
+    let _ = child.kill();
+    let _ = child.wait();
+    eprintln!("CPU used in 2 s while out of descriptors: {used:?}");
+    // A spinning loop burns the whole 2 s; backing off uses next to nothing.
+    assert!(used < Duration::from_millis(150), "{used:?} of CPU in 2 s");
+    assert!(
+        log.iter().any(
+            |l| l.contains("listener: accept failed: Too many open files") && l.contains("pausing")
+        ),
+        "{log:#?}"
+    );
+    // The back-off is bounded: the loop keeps trying (at least once a second).
+    let failures = log.iter().filter(|l| l.contains("accept failed")).count();
+    assert!(
+        (3..=40).contains(&failures),
+        "{failures} accept failures logged: {log:#?}"
     );
 }

@@ -101,7 +101,7 @@ impl ApiClient {
             // server that never accepts is always reported as such ("no
             // answer") before the whole-request bound ("no complete answer")
             // fires; with equal bounds the two timers raced under load.
-            connect_timeout: options.timeout * 3 / 4,
+            connect_timeout: options.timeout - options.timeout / 4,
             ca_file: options.ca_file.clone(),
             proxy: None,
             resolvers: None,

@@ -26,20 +26,29 @@ pub struct ApiError {
     pub message: String,
 }
 
+/// Most characters an [`ApiError`] message keeps (and its URL, [`MAX_ERROR_URL`]):
+/// server text goes into them (names, versions, links), and a hostile server
+/// must neither fill a terminal nor send it control sequences.
+pub const MAX_ERROR_MESSAGE: usize = 600;
+/// Most characters of an [`ApiError`]'s URL.
+pub const MAX_ERROR_URL: usize = 300;
+
 impl ApiError {
+    /// An error at `url`; both are made one line without control characters and bounded.
     pub fn at(url: &str, message: String) -> Self {
         ApiError {
-            url: Some(url.to_string()),
+            url: Some(crate::text::one_line(url, MAX_ERROR_URL)),
             status: None,
-            message,
+            message: crate::text::one_line(&message, MAX_ERROR_MESSAGE),
         }
     }
 
+    /// An error before any request; scrubbed and bounded like [`ApiError::at`].
     pub fn setup(message: String) -> Self {
         ApiError {
             url: None,
             status: None,
-            message,
+            message: crate::text::one_line(&message, MAX_ERROR_MESSAGE),
         }
     }
 

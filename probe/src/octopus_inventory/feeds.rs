@@ -7,6 +7,7 @@
 use report::model::slug;
 
 use crate::checks::feed::FeedKind;
+use crate::net::proxy::redact_url;
 use crate::octopus_api::resources::Feed;
 
 /// A feed the plan checks.
@@ -107,6 +108,16 @@ pub fn map_feed(feed: &Feed, name: &str) -> Result<FeedEntry, String> {
         }
         (None, false) => FeedCredentials::None,
     };
+    // Credentials are never sent over plain http (the plan refuses them there).
+    let credentials = if url.scheme() == "https" || credentials == FeedCredentials::None {
+        credentials
+    } else {
+        notes.push(
+            "its FeedUri is plain http: checked without credentials, which are only ever sent over https (a 401 then says it wants them)"
+                .into(),
+        );
+        FeedCredentials::None
+    };
     let options = &feed.package_acquisition_location_options;
     let server_side = if options.is_empty() {
         kind != FeedKind::Docker
@@ -130,7 +141,13 @@ fn parse_url(raw: &str) -> Result<url::Url, String> {
     };
     match url::Url::parse(&text) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(u),
-        Ok(_) => Err(format!("expected an http(s) FeedUri, found `{raw}`")),
-        Err(e) => Err(format!("expected a URL in FeedUri, found `{raw}` ({e})")),
+        Ok(_) => Err(format!(
+            "expected an http(s) FeedUri, found `{}`",
+            redact_url(raw)
+        )),
+        Err(e) => Err(format!(
+            "expected a URL in FeedUri, found `{}` ({e})",
+            redact_url(raw)
+        )),
     }
 }

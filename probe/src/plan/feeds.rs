@@ -56,6 +56,8 @@ fn feed_spec(
         let span = match e.field {
             "url" => Some(feed.url.span()),
             "expect_status" => feed.expect_status.as_ref().map(|s| s.span()),
+            "password_env" => feed.password_env.as_ref().map(|s| s.span()),
+            "token_env" => feed.token_env.as_ref().map(|s| s.span()),
             _ => Some(feed.name.span()),
         };
         let message = if e.field == "url" {
@@ -69,8 +71,8 @@ fn feed_spec(
         .and_then(|s| {
             s.with_credentials(
                 feed.username_env.clone(),
-                feed.password_env.clone(),
-                feed.token_env.clone(),
+                feed.password_env.as_ref().map(|s| s.get_ref().clone()),
+                feed.token_env.as_ref().map(|s| s.get_ref().clone()),
             )
         })
         .map_err(at)?;
@@ -166,7 +168,8 @@ pub fn secret_env_vars(plan: &PlanSpec) -> Vec<String> {
     let mut vars: Vec<String> = plan
         .feeds
         .iter()
-        .flat_map(|f| [f.password_env.clone(), f.token_env.clone()])
+        .flat_map(|f| [&f.password_env, &f.token_env])
+        .map(|v| v.as_ref().map(|s| s.get_ref().clone()))
         .chain(plan.proxy.iter().map(|p| p.password_env.clone()))
         .flatten()
         .collect();

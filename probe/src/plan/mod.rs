@@ -69,14 +69,38 @@ pub struct Plan {
     dc_order: Vec<String>,
 }
 
+/// The largest plan file read (4 MiB): a plan is pages of TOML, and a
+/// larger file (a log, a disk image, `/dev/zero`) is not read into memory.
+pub const MAX_PLAN_BYTES: u64 = 4 * 1024 * 1024;
+
 impl Plan {
-    /// Reads and validates a plan file.
+    /// Reads (at most [`MAX_PLAN_BYTES`]) and validates a plan file.
     pub fn load(path: &Path) -> Result<Plan, PlanError> {
-        let source = std::fs::read_to_string(path).map_err(|e| PlanError {
+        use std::io::Read;
+        let error = |message: String| PlanError {
             file: path.display().to_string(),
             line: 0,
             column: 0,
-            message: format!("cannot read the plan: {e}"),
+            message,
+        };
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_PLAN_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(|e| error(format!("cannot read the plan: {e}")))?;
+        if bytes.len() as u64 > MAX_PLAN_BYTES {
+            return Err(error(format!(
+                "expected a plan of at most 4 MiB ({MAX_PLAN_BYTES} bytes), found a larger file: is this the plan?"
+            )));
+        }
+        let source = String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let (line, column) =
+                crate::location::line_col(&String::from_utf8_lossy(&e.as_bytes()[..at]), at);
+            PlanError {
+                line,
+                column,
+                ..error("expected UTF-8 text, found bytes that are not".into())
+            }
         })?;
         Plan::parse(&source, &path.display().to_string())
     }

@@ -15,7 +15,7 @@ use crate::checks::dns::AddressMatch;
 use crate::checks::feed::{FeedKind, Via};
 pub use crate::checks::tcp::Expect;
 use crate::duration::PlanDuration;
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Endpoint, HostName};
 use crate::net::resolve::ResolverSpec;
 use crate::thumbprint::Thumbprint;
 
@@ -193,8 +193,8 @@ pub struct TentacleSpec {
     pub name: Spanned<String>,
     /// The instance name on its machine (default `Tentacle`), used in remediation commands.
     pub instance: Option<String>,
-    /// The machine it runs on.
-    pub host: Option<String>,
+    /// The machine it runs on (a host name or IP address; no spaces or control characters).
+    pub host: Option<HostName>,
     /// Where its configuration was read (for the reader; not used by checks).
     pub config: Option<String>,
     /// Its own certificate thumbprint.
@@ -251,9 +251,9 @@ pub struct FeedPlanSpec {
     pub url: Spanned<String>,
     /// Environment variables holding basic credentials (user name and password or API key).
     pub username_env: Option<String>,
-    pub password_env: Option<String>,
+    pub password_env: Option<Spanned<String>>,
     /// Environment variable holding a bearer token (instead of username/password).
-    pub token_env: Option<String>,
+    pub token_env: Option<Spanned<String>>,
     #[serde(default)]
     pub via: Via,
     /// The Octopus server itself fetches from this feed (not only Tentacles and workers).

@@ -100,7 +100,7 @@ pub fn target_from_spec(
     Ok(TentacleTarget {
         name: spec.name.get_ref().clone(),
         instance: spec.instance.clone().unwrap_or_else(|| "Tentacle".into()),
-        host: spec.host.clone(),
+        host: spec.host.as_ref().map(|h| h.as_str().to_string()),
         thumbprint: spec.thumbprint.clone(),
         listen_port: spec.listen_port,
         polling_proxy: spec.polling_proxy.clone(),

@@ -88,6 +88,17 @@ fn duration_without_unit_is_an_error_with_location() {
 }
 
 #[test]
+fn a_huge_duration_is_an_error_with_location_not_a_panic() {
+    let err = parse("version = 1\n[defaults]\ntimeout = \"300000000000y\"\n").unwrap_err();
+    assert_eq!((err.line, err.column), (3, 11), "{err}");
+    assert!(
+        err.message
+            .contains("expected a duration of at most 24h, found `300000000000y`"),
+        "{err}"
+    );
+}
+
+#[test]
 fn port_out_of_range_is_an_error_with_location() {
     let src = "version = 1\n[[datacenter]]\nname = \"east\"\n[[datacenter.tcp]]\ntarget = \"h.example.com:70000\"\n";
     let err = parse(src).unwrap_err();
@@ -535,8 +546,19 @@ fn bad_feeds_are_errors_with_locations() {
         ),
         (
             "[[feed]]\nname = \"n\"\nkind = \"helm\"\nurl = \"https://x.example.com/\"\npassword_env = \"P\"\n",
-            (5, 8),
+            (8, 16),
             "expected both `username_env` and `password_env`",
+        ),
+        // Credentials are never sent over plain http: refused where they are named.
+        (
+            "[[feed]]\nname = \"n\"\nkind = \"helm\"\nurl = \"http://x.example.com/\"\nusername_env = \"U\"\npassword_env = \"P\"\n",
+            (9, 16),
+            "`password_env` needs an https feed URL: http://x.example.com/ is plain http",
+        ),
+        (
+            "[[feed]]\nname = \"n\"\nkind = \"docker\"\nurl = \"http://x.example.com:5000\"\ntoken_env = \"T\"\n",
+            (8, 13),
+            "`token_env` needs an https feed URL",
         ),
         (
             "[[feed]]\nname = \"n\"\nkind = \"helm\"\nurl = \"https://x.example.com/\"\nexpect_status = 204\n",
@@ -744,4 +766,52 @@ fn an_https_proxy_is_refused_at_plan_check_for_polling_and_feeds() {
         feed.proxy.as_ref().map(|p| p.route.url()).as_deref(),
         Some("http://proxy.example.com:3128")
     );
+}
+
+#[test]
+fn a_tentacle_host_with_cr_lf_is_refused_where_it_is_written() {
+    let src = "version = 1\n[[datacenter]]\nname = \"east\"\n  [[datacenter.tentacle]]\n  name = \"t\"\n  host = \"web01\\r\\nX-Injected: 1\"\n  listen_port = 10933\n";
+    let err = parse(src).unwrap_err();
+    assert_eq!((err.line, err.column), (6, 10), "{err}");
+    assert!(
+        err.message.contains(
+            "expected a host name (letters, digits, `-`, `.`, `_`) or an IP address, found `web01\\x0D\\x0AX-Injected: 1` (control characters are refused"
+        ),
+        "{err}"
+    );
+    assert!(!err.to_string().contains('\r'), "{err:?}");
+}
+
+#[test]
+fn a_plan_file_is_read_up_to_4_mib_exactly() {
+    assert_eq!(MAX_PLAN_BYTES, 4 * 1024 * 1024);
+    let dir = std::env::temp_dir().join(format!("preflight-plan-cap-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // A valid plan padded with a comment to exactly the cap, then one byte more.
+    let head = "version = 1\n#";
+    let at_cap = format!(
+        "{head}{}\n",
+        "x".repeat(MAX_PLAN_BYTES as usize - head.len() - 1)
+    );
+    assert_eq!(at_cap.len() as u64, MAX_PLAN_BYTES);
+    let path = dir.join("at-cap.toml");
+    std::fs::write(&path, &at_cap).unwrap();
+    Plan::load(&path).unwrap();
+    let over = dir.join("over.toml");
+    std::fs::write(&over, format!("{at_cap}\n")).unwrap();
+    let err = Plan::load(&over).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: expected a plan of at most 4 MiB (4194304 bytes), found a larger file: is this the plan?",
+            over.display()
+        )
+    );
+    // Bytes that are not UTF-8 are located.
+    let binary = dir.join("binary.toml");
+    std::fs::write(&binary, b"version = 1\n# caf\xe9\n").unwrap();
+    let err = Plan::load(&binary).unwrap_err();
+    assert_eq!((err.line, err.column), (2, 6), "{err}");
+    assert!(err.message.contains("expected UTF-8 text"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
 }

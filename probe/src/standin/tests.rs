@@ -49,6 +49,18 @@ impl ServerCertVerifier for Recorder {
 
 /// Connects, sends `request`, returns the leaf certificate and what came back.
 async fn exchange(addr: SocketAddr, request: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    exchange_from([127, 0, 0, 1], addr, request).await
+}
+
+/// A TCP connection to `addr` from the loopback address `source`.
+async fn connect_from(source: [u8; 4], addr: SocketAddr) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(SocketAddr::from((source, 0))).unwrap();
+    socket.connect(addr).await.unwrap()
+}
+
+/// [`exchange`] from the loopback address `source` (127.0.0.2 is another peer).
+async fn exchange_from(source: [u8; 4], addr: SocketAddr, request: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let recorder = Arc::new(Recorder::default());
     let config =
         ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
@@ -57,7 +69,7 @@ async fn exchange(addr: SocketAddr, request: &[u8]) -> (Vec<u8>, Vec<u8>) {
             .dangerous()
             .with_custom_certificate_verifier(recorder.clone())
             .with_no_client_auth();
-    let tcp = TcpStream::connect(addr).await.unwrap();
+    let tcp = connect_from(source, addr).await;
     let mut tls = TlsConnector::from(Arc::new(config))
         .connect(ServerName::try_from("localhost").unwrap(), tcp)
         .await
@@ -93,7 +105,7 @@ async fn answers_a_get_with_the_stand_in_page_and_logs_the_peer() {
     assert!(text.contains(STANDIN_MARK), "{text}");
     assert!(!text.contains("Octopus Tentacle configured successfully"));
     let entry = logs_rx.recv().await.unwrap();
-    assert_eq!(entry.peer.ip(), addr.ip());
+    assert_eq!(entry.peer.map(|p| p.ip()), Some(addr.ip()));
     assert!(
         entry.outcome.contains("`GET / HTTP/1.1` answered"),
         "{}",
@@ -161,4 +173,124 @@ fn the_page_is_a_complete_http_answer() {
     let text = String::from_utf8(page).unwrap();
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
     assert!(head.contains(&format!("Content-Length: {}", body.len())));
+}
+
+/// Starts `standin` for 30 s; its log entries arrive on the receiver.
+fn serve_logged(
+    standin: StandIn,
+) -> (
+    tokio::sync::mpsc::UnboundedReceiver<ConnectionLog>,
+    tokio::task::JoinHandle<usize>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let server = tokio::spawn(standin.serve(
+        Duration::from_secs(30),
+        std::future::pending(),
+        move |entry| {
+            let _ = tx.send(entry);
+        },
+    ));
+    (rx, server)
+}
+
+#[tokio::test]
+async fn one_peer_holding_idle_sockets_does_not_lock_out_another() {
+    let limits = Limits::default();
+    assert_eq!((limits.per_peer, limits.total), (8, 64));
+    let standin = StandIn::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let addr = standin.local_addr().unwrap();
+    let (mut logs, server) = serve_logged(standin);
+    // 127.0.0.1 opens as many idle sockets as the whole stand-in serves.
+    let mut idle = Vec::new();
+    for _ in 0..limits.total {
+        idle.push(connect_from([127, 0, 0, 1], addr).await);
+    }
+    let mut refused = 0;
+    while refused < limits.total - limits.per_peer {
+        let entry = tokio::time::timeout(Duration::from_secs(5), logs.recv())
+            .await
+            .expect("every socket past the peer's share is closed at once")
+            .unwrap();
+        assert_eq!(
+            entry.outcome,
+            "closed at once: 8 connections already open from 127.0.0.1"
+        );
+        refused += 1;
+    }
+    // Another peer still gets the page.
+    let (_, answer) = exchange_from([127, 0, 0, 2], addr, b"GET / HTTP/1.1\r\n\r\n").await;
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.contains(STANDIN_MARK), "{text}");
+    let entry = logs.recv().await.unwrap();
+    assert_eq!(entry.peer.map(|p| p.ip()), Some([127, 0, 0, 2].into()));
+    // Exactly `per_peer` of the idle sockets are still held (nothing else logged).
+    assert!(logs.try_recv().is_err());
+    drop(idle);
+    server.abort();
+}
+
+#[tokio::test]
+async fn an_idle_connection_gives_its_slot_back_after_one_step() {
+    let limits = Limits {
+        per_peer: 2,
+        total: 64,
+        step: Duration::from_millis(300),
+    };
+    let standin = StandIn::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap()
+        .with_limits(limits);
+    let addr = standin.local_addr().unwrap();
+    let (mut logs, server) = serve_logged(standin);
+    let _a = connect_from([127, 0, 0, 1], addr).await;
+    let _b = connect_from([127, 0, 0, 1], addr).await;
+    let _c = connect_from([127, 0, 0, 1], addr).await;
+    let first = logs.recv().await.unwrap();
+    assert_eq!(
+        first.outcome,
+        "closed at once: 2 connections already open from 127.0.0.1"
+    );
+    // Both silent ones are dropped after one step, and say so.
+    let start = Instant::now();
+    for _ in 0..2 {
+        let entry = tokio::time::timeout(Duration::from_secs(5), logs.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(entry.outcome, "no TLS handshake within 300 ms");
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    // The same peer is served again.
+    let (_, answer) = exchange(addr, b"GET / HTTP/1.1\r\n\r\n").await;
+    assert!(String::from_utf8_lossy(&answer).contains(STANDIN_MARK));
+    server.abort();
+}
+
+#[test]
+fn accept_errors_back_off_from_10_ms_doubling_to_1_s() {
+    let ms = |n| accept_backoff(n).as_millis();
+    assert_eq!(
+        [1, 2, 3, 4, 5, 6, 7, 8].map(ms),
+        [10, 20, 40, 80, 160, 320, 640, 1000]
+    );
+    assert_eq!(ms(u32::MAX), 1000);
+    assert_eq!(ms(0), 10);
+}
+
+#[test]
+fn log_lines_name_the_peer_or_the_listener() {
+    let peer = ConnectionLog {
+        peer: Some("127.0.0.2:5000".parse().unwrap()),
+        outcome: "x".into(),
+    };
+    assert_eq!(peer.to_string(), "127.0.0.2:5000: x");
+    let listener = ConnectionLog {
+        peer: None,
+        outcome: "accept failed".into(),
+    };
+    assert_eq!(listener.to_string(), "listener: accept failed");
 }

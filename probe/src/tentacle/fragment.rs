@@ -60,7 +60,19 @@ fn render_instance(out: &mut String, host: &str, instance: &Instance) {
     out.push_str("  [[datacenter.tentacle]]\n");
     let _ = writeln!(out, "  name = {}", quote(&target.name));
     let _ = writeln!(out, "  instance = {}", quote(&instance.name));
-    let _ = writeln!(out, "  host = {}", quote(host));
+    // The plan takes only a host name there (it goes into a Host: line).
+    match host.parse::<crate::endpoint::HostName>() {
+        Ok(name) => {
+            let _ = writeln!(out, "  host = {}", quote(name.as_str()));
+        }
+        Err(_) => {
+            let _ = writeln!(
+                out,
+                "  # host left out: `{}` is not a host name",
+                crate::text::comment(host)
+            );
+        }
+    }
     let _ = writeln!(
         out,
         "  config = {}",

@@ -395,6 +395,10 @@ fn hostile_values_cannot_inject_plan_keys() {
     let parsed = crate::Plan::parse(&plan, "plan.toml").unwrap_or_else(|e| panic!("{e}\n{plan}"));
     assert!(parsed.waivers().is_empty());
     assert!(parsed.migration().is_none());
+    assert!(
+        plan.contains("# host left out: `host?[migration]` is not a host name"),
+        "{plan}"
+    );
 }
 
 proptest! {

@@ -9,6 +9,7 @@ mod drift;
 mod feed;
 mod octopus;
 mod octopus_inventory;
+mod pinned;
 mod readiness;
 mod tls;
 mod tunnel;

@@ -39,7 +39,7 @@ pub fn tls(args: CheckTlsArgs) -> Result<i32> {
         .iter()
         .map(|endpoint| {
             let mut spec = TlsSpec::new(endpoint.clone(), expected);
-            spec.sni = args.sni.clone();
+            spec.sni = args.sni.as_ref().map(|h| h.as_str().to_string());
             spec.thumbprint = args.thumbprint.clone();
             spec.cloud |= args.cloud;
             spec.proxy = proxy.clone();

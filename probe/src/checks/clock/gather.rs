@@ -55,7 +55,7 @@ async fn request(
         let _ = crate::net::http::read_capped(&mut response, MAX_BODY).await;
         Ok::<_, reqwest::Error>((status, date))
     };
-    match tokio::time::timeout(limit + Duration::from_millis(200), exchange).await {
+    match tokio::time::timeout(limit.saturating_add(Duration::from_millis(200)), exchange).await {
         Err(_) => Err(format!("no answer within {:.1}s", limit.as_secs_f64())),
         Ok(Err(e)) => Err(describe_error(&e)),
         Ok(Ok(answer)) => Ok(answer),

@@ -289,6 +289,11 @@ fn authenticated(spec: &FeedSpec) -> bool {
 fn remedy(p: &FeedProbe, spec: &FeedSpec, host: &str, origin: &str) -> String {
     let port = spec.url.port_or_known_default().unwrap_or(443);
     let proxy = p.proxy.as_deref().unwrap_or("the proxy");
+    if p.error == Some(Stage::Tls)
+        && let Some(remedy) = crate::net::pinned::remedy(&p.detail, host)
+    {
+        return remedy;
+    }
     match (p.error, p.via) {
         (Some(Stage::Setup), _) => {
             "configure the proxy (the plan's [proxy] url, or HTTPS_PROXY / HTTP_PROXY) or probe direct only".into()

@@ -1,12 +1,16 @@
 //! All the I/O of a feed check: each path (direct or through the proxy),
 //! its redirects followed and recorded, the body read up to a cap, and for
 //! a Docker registry with credentials the login round-trip.
-//! Credentials are sent only to the feed's own origin (and to the
-//! registry's token realm), and never written into the evidence.
+//! Credentials are sent only over https to the origin the feed was
+//! configured for (and, for a Docker registry, to a token realm on the
+//! registry's own site: `docker::realm_allowed`), never after a redirect to
+//! another origin, and never written into the evidence.
 
 use std::time::{Duration, Instant};
 
-use super::docker::{Challenge, parse_challenge, token_from_json};
+use super::docker::{
+    Challenge, parse_challenge, realm_allowed, same_origin_https, token_from_json,
+};
 use super::{
     BODY_CAP, Credentials, Exchange, FeedEvidence, FeedKind, FeedSpec, LoginRoundTrip,
     PathEvidence, PathVia, Redirect, Stage, TransportError, Via,
@@ -115,6 +119,14 @@ pub async fn gather_with_env(
                 .map_err(|e| e.0),
         );
     }
+    if spec.credentials.is_some() && spec.url.scheme() != "https" {
+        // FeedSpec::with_credentials refuses this; a spec edited by hand is refused here too.
+        evidence.setup_error = Some(format!(
+            "{} is plain http: feed credentials are sent only over https",
+            spec.url
+        ));
+        return evidence;
+    }
     let credentials = match read_credentials(spec.credentials.as_ref(), env) {
         Ok(c) => c,
         Err(e) => {
@@ -205,7 +217,7 @@ async fn probe_path(
             return evidence;
         }
     };
-    let deadline = start + ctx.budget().steps(3);
+    let deadline = ctx.budget().deadline(start, 3);
     // Docker credentials go only where the registry's challenge says.
     let preemptive = if spec.kind == FeedKind::Docker {
         None
@@ -223,20 +235,27 @@ async fn probe_path(
     {
         e.message = why;
     }
-    evidence.final_url = fetched.final_url.map(|u| u.to_string());
+    evidence.final_url = fetched.final_url.as_ref().map(|u| u.to_string());
     if spec.kind == FeedKind::Docker
         && let (Ok(first), Some(secret)) = (&evidence.answer, secret)
         && first.status == 401
         && let Some(challenge) = first.header("www-authenticate").and_then(parse_challenge)
     {
-        let registry = evidence
-            .final_url
-            .as_deref()
-            .and_then(|u| url::Url::parse(u).ok())
-            .unwrap_or_else(|| url.clone());
-        evidence.authenticated = true;
-        evidence.login =
-            Some(token_round_trip(&client, &registry, &challenge, secret, deadline).await);
+        let registry = fetched.final_url.unwrap_or_else(|| url.clone());
+        evidence.login = Some(if same_origin_https(&url, &registry) {
+            evidence.authenticated = true;
+            token_round_trip(&client, &registry, &challenge, secret, deadline).await
+        } else {
+            LoginRoundTrip {
+                scheme: challenge.scheme.clone(),
+                error: Some(format!(
+                    "the registry answered from {}, not the configured {}: credentials not sent",
+                    registry.origin().ascii_serialization(),
+                    url.origin().ascii_serialization()
+                )),
+                ..LoginRoundTrip::default()
+            }
+        });
     }
     evidence.elapsed_ms = start.elapsed().as_millis() as u64;
     evidence
@@ -249,7 +268,7 @@ struct Fetched {
 }
 
 /// GETs `url`, following up to [`MAX_REDIRECTS`] redirects; credentials go
-/// only to the origin of `url`.
+/// only to the origin of `url`, over https.
 async fn fetch(
     client: &reqwest::Client,
     url: &url::Url,
@@ -259,10 +278,11 @@ async fn fetch(
 ) -> Fetched {
     let mut redirects = Vec::new();
     let mut current = url.clone();
-    for _ in 0..=MAX_REDIRECTS {
-        let same_origin = current.origin() == url.origin();
+    for hop in 0..=MAX_REDIRECTS {
         let mut request = client.get(current.clone()).header("accept", accept(kind));
-        if same_origin && let Some(s) = secret {
+        if same_origin_https(url, &current)
+            && let Some(s) = secret
+        {
             request = authorize(request, s);
         }
         let exchange = match send(request, deadline).await {
@@ -282,6 +302,9 @@ async fn fetch(
                     status: exchange.status,
                     location: location.clone(),
                 });
+                if hop == MAX_REDIRECTS {
+                    break;
+                }
                 match current.join(&location) {
                     Ok(next) if matches!(next.scheme(), "http" | "https") => current = next,
                     _ => {
@@ -290,7 +313,10 @@ async fn fetch(
                             final_url: Some(current),
                             answer: Err(TransportError {
                                 stage: Stage::Redirect,
-                                message: format!("redirect to an unusable location `{location}`"),
+                                message: format!(
+                                    "redirect to an unusable location `{}`",
+                                    crate::text::excerpt(&location)
+                                ),
                             }),
                         };
                     }
@@ -305,12 +331,20 @@ async fn fetch(
             }
         }
     }
+    // MAX_REDIRECTS were followed, and the last answer (from `current`) redirects once more.
+    let again = redirects
+        .last()
+        .map(|r| r.location.clone())
+        .unwrap_or_default();
     Fetched {
         redirects,
         final_url: Some(current),
         answer: Err(TransportError {
             stage: Stage::Redirect,
-            message: format!("more than {MAX_REDIRECTS} redirects"),
+            message: format!(
+                "stopped after following {MAX_REDIRECTS} redirects (the limit); the last answer redirects again, to `{}`",
+                crate::text::excerpt(&again)
+            ),
         }),
     }
 }
@@ -473,6 +507,10 @@ async fn token_round_trip(
                 trip.error = Some("the challenge has no usable realm URL".into());
                 return trip;
             };
+            if let Err(why) = realm_allowed(registry, &realm) {
+                trip.error = Some(why);
+                return trip;
+            }
             let mut token_url = realm;
             for key in ["service", "scope"] {
                 if let Some(v) = challenge.param(key) {

@@ -189,7 +189,8 @@ impl FeedSpec {
     }
 
     /// Credentials named by environment variable: a user name and a
-    /// password, or a token, or none.
+    /// password, or a token, or none. Only for an https URL: credentials are
+    /// never sent over plain http.
     pub fn with_credentials(
         mut self,
         username_env: Option<String>,
@@ -220,6 +221,20 @@ impl FeedSpec {
                 ));
             }
         };
+        let field = match &self.credentials {
+            None => return Ok(self),
+            Some(Credentials::Basic { .. }) => "password_env",
+            Some(Credentials::Token { .. }) => "token_env",
+        };
+        if self.url.scheme() != "https" {
+            return Err(SpecError::new(
+                field,
+                format!(
+                    "`{field}` needs an https feed URL: {} is plain http, and credentials are never sent over plain http",
+                    self.url
+                ),
+            ));
+        }
         Ok(self)
     }
 

@@ -87,7 +87,9 @@ fn request_failure(e: &RequestError, url: &str, had_ca_file: bool, origin: &str)
             Status::Fail,
             format!("{url}: the certificate is not trusted: {}", e.detail),
         )
-        .with_remediation(if had_ca_file {
+        .with_remediation(if let Some(remedy) = crate::net::pinned::remedy(&e.detail, &host) {
+            remedy
+        } else if had_ca_file {
             format!("the ca_file does not hold the CA that issued {host}'s certificate: add that CA (a TLS-inspecting proxy signs with its own), or fix the certificate")
         } else {
             format!("give the CA that issued {host}'s certificate as ca_file in the plan (or --ca-file, or SSL_CERT_FILE), or exempt {host} from TLS inspection")

@@ -158,7 +158,14 @@ async fn get(
         let (body, _) = read_capped(&mut response, MAX_BODY).await?;
         Ok::<_, reqwest::Error>((status, body))
     };
-    match tokio::time::timeout(ctx.budget().steps(2) + Duration::from_millis(200), exchange).await {
+    match tokio::time::timeout(
+        ctx.budget()
+            .steps(2)
+            .saturating_add(Duration::from_millis(200)),
+        exchange,
+    )
+    .await
+    {
         Err(_) => Err(RequestError {
             kind: RequestFailure::Timeout,
             detail: format!(

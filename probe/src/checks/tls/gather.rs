@@ -270,9 +270,16 @@ async fn ask_halibut(
     timeout: std::time::Duration,
     ev: &mut TlsEvidence,
 ) {
-    let deadline = tokio::time::Instant::now() + timeout;
+    let request = match halibut::request(host) {
+        Ok(r) => r,
+        Err(why) => {
+            ev.error = Some(failure(Stage::Halibut, FailureKind::Io, why));
+            return;
+        }
+    };
+    let deadline = crate::contract::after(tokio::time::Instant::now(), timeout);
     let sent = tokio::time::timeout_at(deadline, async {
-        tls.write_all(&halibut::request(host)).await?;
+        tls.write_all(&request).await?;
         tls.flush().await
     })
     .await;

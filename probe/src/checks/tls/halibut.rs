@@ -37,12 +37,20 @@ pub const MAX_ANSWER: usize = 64 * 1024;
 const SERVER_MARK: &str = "Octopus Server configured successfully";
 const TENTACLE_MARK: &str = "Octopus Tentacle configured successfully";
 
-/// The request sent after the handshake.
-pub fn request(host: &str) -> Vec<u8> {
-    format!(
+/// The request sent after the handshake. A `host` with a control character
+/// or a space is refused, whatever let it through: a CR/LF would end the
+/// `Host:` line and inject headers.
+pub fn request(host: &str) -> Result<Vec<u8>, String> {
+    if host.is_empty() || host.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!(
+            "the Host name `{}` holds a control character or a space: no request was sent",
+            crate::text::excerpt(host)
+        ));
+    }
+    Ok(format!(
         "GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: preflight\r\nAccept: text/html\r\nConnection: close\r\n\r\n"
     )
-    .into_bytes()
+    .into_bytes())
 }
 
 /// Who answered, judged from the bytes read so far.
@@ -80,6 +88,17 @@ pub fn first_line(answer: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_request_refuses_a_host_that_would_inject_headers() {
+        let ok = String::from_utf8(request("web01.example.com").unwrap()).unwrap();
+        assert!(ok.starts_with("GET / HTTP/1.1\r\nHost: web01.example.com\r\nUser-Agent"));
+        for bad in ["evil\r\nX-Injected: 1", "evil\nX: 1", "a b", "", "a\u{0}"] {
+            let e = request(bad).unwrap_err();
+            assert!(e.contains("no request was sent"), "{bad:?}: {e}");
+            assert!(!e.contains('\r') && !e.contains('\n'), "{e:?}");
+        }
+    }
 
     #[test]
     fn anything_else_is_not_halibut() {

@@ -13,6 +13,8 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 
+use crate::net::pinned::verify_handshake_signature;
+
 /// What the handshake showed, shared between the config's callbacks and `gather`.
 #[derive(Debug, Default)]
 pub struct Observed {
@@ -66,14 +68,16 @@ impl ServerCertVerifier for RecordingVerifier {
     }
 
     // The handshake signature is still verified: it proves the endpoint holds
-    // the private key of the certificate whose thumbprint we report.
+    // the private key of the certificate whose thumbprint we report, an
+    // X.509 v1 certificate's too (webpki cannot parse those: net::pinned
+    // reads its key).
     fn verify_tls12_signature(
         &self,
         message: &[u8],
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+        verify_handshake_signature(false, message, cert, dss, &self.algorithms)
     }
 
     fn verify_tls13_signature(
@@ -82,7 +86,7 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+        verify_handshake_signature(true, message, cert, dss, &self.algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

@@ -120,14 +120,29 @@ async fn redirects_are_recorded_and_wrong_docker_credentials_fail() {
         o.reason
     );
 
+    // Credentials go only over https: the registry half runs on the TLS lab.
+    let ca = LabCa::new("preflight test CA").unwrap();
+    let cert = ca.issue("127.0.0.1", &["127.0.0.1"]).unwrap();
+    let lab = FeedLab::start(
+        "127.0.0.1:0".parse().unwrap(),
+        Some(lab::feeds::server_tls(&cert).unwrap()),
+        PASSWORD,
+    )
+    .await
+    .unwrap();
+    let dir = tempfile_dir("wrong-docker");
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
     let mut s = spec(FeedKind::Docker, &lab.url(paths::DOCKER_AUTH), Via::Direct);
     s.credentials = basic();
+    s.ca_file = Some(ca_file);
     let wrong = |k: &str| match k {
         "FEED_USER" => Some(LAB_USER.to_string()),
         "FEED_PASSWORD" => Some("wrong-password".to_string()),
         _ => None,
     };
     let o = assess(&gather_with_env(&ctx(), &s, &wrong).await, &s, "test");
+    std::fs::remove_dir_all(&dir).ok();
     assert_eq!(o.status, Status::Fail, "{}", o.reason);
     assert!(o.reason.contains("login failed"), "{}", o.reason);
     assert_eq!(o.evidence["login"]["realm_status"], 401);
@@ -173,11 +188,11 @@ async fn a_missing_credential_variable_stops_before_any_request() {
     let lab = FeedLab::start("127.0.0.1:0".parse().unwrap(), None, PASSWORD)
         .await
         .unwrap();
-    let mut s = spec(
-        FeedKind::NugetV3,
-        &lab.url(paths::NUGET_V3_PRIVATE),
-        Via::Direct,
-    );
+    // https (credentials go nowhere else); nothing is sent, so no TLS is needed.
+    let url = lab
+        .url(paths::NUGET_V3_PRIVATE)
+        .replace("http://", "https://");
+    let mut s = spec(FeedKind::NugetV3, &url, Via::Direct);
     s.credentials = basic();
     let o = assess(&gather_with_env(&ctx(), &s, &|_| None).await, &s, "test");
     assert_eq!(o.status, Status::Error);
@@ -253,4 +268,38 @@ async fn hostile_endpoints_fail_in_bounded_time() {
             "{behaviour:?} took {took:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_redirect_loop_is_followed_exactly_max_redirects_times() {
+    // The documented limit: docs/trust.md and the message say 10.
+    assert_eq!(MAX_REDIRECTS, 10);
+    let lab = FeedLab::start("127.0.0.1:0".parse().unwrap(), None, PASSWORD)
+        .await
+        .unwrap();
+    let s = spec(FeedKind::NugetV3, &lab.url(paths::LOOP), Via::Direct);
+    let o = assess(&gather_with_env(&ctx(), &s, &|_| None).await, &s, "test");
+    assert_eq!(o.status, Status::Fail, "{}", o.reason);
+    assert_eq!(o.evidence["error"], "redirect", "{}", o.evidence);
+    assert!(
+        o.reason.contains(
+            "stopped after following 10 redirects (the limit); the last answer redirects again, to `/loop`"
+        ),
+        "{}",
+        o.reason
+    );
+    // The first request and the 10 redirects followed: 11 requests, each
+    // answer a redirect (recorded), the last one not followed.
+    let requests = lab
+        .server
+        .seen()
+        .iter()
+        .filter(|r| r.path == paths::LOOP)
+        .count();
+    assert_eq!(requests, MAX_REDIRECTS + 1);
+    assert_eq!(
+        o.evidence["redirects"].as_array().map(Vec::len),
+        Some(MAX_REDIRECTS + 1)
+    );
+    assert_eq!(o.evidence["final_url"], lab.url(paths::LOOP));
 }

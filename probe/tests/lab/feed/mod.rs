@@ -3,6 +3,7 @@
 //! loopback feed lab (`gather`) and through its HTTP proxy (`proxy`).
 
 mod assess;
+mod credentials;
 mod gather;
 mod protocol;
 mod proxy;

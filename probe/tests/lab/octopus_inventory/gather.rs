@@ -342,3 +342,36 @@ async fn a_server_from_before_spaces_is_read_without_space_prefixes() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn server_text_in_errors_is_one_line_without_control_characters_and_bounded() {
+    use probe::octopus_api::{MAX_ERROR_MESSAGE, MAX_ERROR_URL};
+    // An Application name that clears the screen, retitles the terminal and
+    // goes on for 20 000 characters.
+    let hostile = format!(
+        r#"{{"Application":"Jenkins\u001b[2J\u001b]0;pwned\u0007\r\nFAKE: all checks passed {}","Version":"2.4"}}"#,
+        "A".repeat(20_000)
+    );
+    let e = fails(&[("api", Fault::Body(hostile))], KEY).await;
+    let text = e.to_string();
+    assert!(text.contains("found \"Jenkins [2J ]0;pwned"), "{text}");
+    assert!(!text.chars().any(char::is_control), "{text:?}");
+    assert_eq!(
+        e.message.chars().count(),
+        MAX_ERROR_MESSAGE + 1,
+        "cut, with its …"
+    );
+    assert!(e.message.ends_with('…'));
+    // A Page.Next link is server text too.
+    let link = format!(
+        r#"{{"Items":[{{"Id":"Environments-1","Name":"P"}}],"TotalResults":2,
+        "Links":{{"Page.Next":"https://[::1\u001b[31m{}"}}}}"#,
+        "x".repeat(5_000)
+    );
+    let e = fails(&[("api/Spaces-1/environments", Fault::Body(link))], KEY).await;
+    let text = e.to_string();
+    assert!(text.contains("expected a URL in Links"), "{text}");
+    assert!(!text.chars().any(char::is_control), "{text:?}");
+    assert!(e.message.chars().count() <= MAX_ERROR_MESSAGE + 1);
+    assert!(e.url.unwrap().chars().count() <= MAX_ERROR_URL + 1);
+}

@@ -180,11 +180,14 @@ fn feeds_map_to_plan_kinds_once_each_and_server_side_feeds_say_so() {
         Some("FEED_PRIVATE_NUGET_USERNAME")
     );
     assert_eq!(
-        private.password_env.as_deref(),
+        private.password_env.as_ref().map(|s| s.get_ref().as_str()),
         Some("FEED_PRIVATE_NUGET_PASSWORD")
     );
     assert_eq!(
-        by_name("github-releases").token_env.as_deref(),
+        by_name("github-releases")
+            .token_env
+            .as_ref()
+            .map(|s| s.get_ref().as_str()),
         Some("FEED_GITHUB_RELEASES_TOKEN")
     );
     assert_eq!(
@@ -339,5 +342,65 @@ fn feed_kinds_urls_and_credentials() {
         map_feed(&none, "f")
             .unwrap_err()
             .contains("without a FeedUri")
+    );
+}
+
+#[test]
+fn a_feed_uris_user_info_never_reaches_the_plan_and_http_feeds_get_no_credentials() {
+    const SECRET: &str = "s3cr/et?x#y";
+    let mut inventory = fixture_inventory(SERVER);
+    let feeds = &mut inventory.spaces[0].feeds;
+    // Unusable URIs whose error quotes them: an ftp URI, and one the password breaks.
+    let mut extra = feeds[1].clone();
+    assert_eq!(extra.feed_type, "NuGet");
+    feeds[1].feed_uri = Some(format!("ftp://bob:{SECRET}@nuget.example.com/"));
+    feeds[2].feed_uri = Some(format!("https://bob:{SECRET}@charts.example.com/"));
+    // A usable one with user info, and a plain-http one Octopus holds credentials for.
+    extra.id = "Feeds-900".into();
+    extra.name = "Inline".into();
+    extra.feed_type = "Helm".into();
+    extra.feed_uri = Some("https://bob:s3cret@charts.example.net/".into());
+    let mut plain = extra.clone();
+    plain.id = "Feeds-901".into();
+    plain.name = "Plain".into();
+    plain.feed_uri = Some("http://charts.example.org/".into());
+    plain.username = Some("builder".into());
+    plain.password = Some(SensitiveValue { has_value: true });
+    feeds.push(extra);
+    feeds.push(plain);
+    let out = render(&inventory, &options("environment"));
+    for part in ["s3cr", "et?x", "bob:"] {
+        assert!(
+            !out.plan.contains(part),
+            "`{part}` in the plan:\n{}",
+            out.plan
+        );
+    }
+    assert!(
+        out.plan.contains("ftp://***@nuget.example.com"),
+        "{}",
+        out.plan
+    );
+    assert!(
+        out.plan.contains("https://***@charts.example.com"),
+        "{}",
+        out.plan
+    );
+    assert!(
+        out.plan.contains("url = \"https://charts.example.net/\""),
+        "{}",
+        out.plan
+    );
+    let plan = Plan::parse(&out.plan, "p.toml").unwrap_or_else(|e| panic!("{e}\n{}", out.plan));
+    let plain = plan
+        .spec
+        .feeds
+        .iter()
+        .find(|f| f.url.get_ref() == "http://charts.example.org/")
+        .unwrap();
+    assert!(plain.password_env.is_none() && plain.username_env.is_none());
+    assert!(
+        out.plan
+            .contains("its FeedUri is plain http: checked without credentials")
     );
 }

@@ -285,3 +285,30 @@ async fn expiring_expired_and_sha1_certificates() {
     let o = assess(&ev, &spec, "east");
     assert_eq!(o.status, Status::Warn, "{}", o.reason);
 }
+
+#[tokio::test]
+async fn an_sni_with_cr_lf_never_reaches_the_host_line() {
+    // A web server over TLS that records whether an Authorization header came.
+    let ca = lab::certs::LabCa::new("sni test CA").unwrap();
+    let cert = ca.issue("127.0.0.1", &["127.0.0.1"]).unwrap();
+    let server = lab::web::HttpServer::start(
+        "127.0.0.1:0".parse().unwrap(),
+        Some(lab::feeds::server_tls(&cert).unwrap()),
+        |_| lab::web::Response::new(200, "text/html", "<html>hello</html>"),
+    )
+    .await
+    .unwrap();
+    let mut spec = spec_for(server.addr, Expected::Halibut);
+    spec.sni = Some("evil.example.com\r\nAuthorization: Basic aW5qZWN0ZWQ=".into());
+    let ev = gather(&ctx(), &spec).await;
+    let o = assess(&ev, &spec, "test");
+    assert_ne!(o.status, Status::Pass, "{}", o.reason);
+    let text = format!("{} {}", o.reason, o.evidence);
+    assert!(text.contains("no request was sent"), "{text}");
+    assert!(!o.reason.contains('\r'), "{}", o.reason);
+    assert!(
+        server.seen().iter().all(|r| !r.authorization),
+        "a header was injected: {:?}",
+        server.seen()
+    );
+}
