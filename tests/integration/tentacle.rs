@@ -350,3 +350,33 @@ fn worker_pool_results_carry_the_pool_and_its_workers() {
     assert_eq!(reach["evidence"]["addresses"][0]["state"], "open");
     drop(listener);
 }
+
+/// Issue 18: a placeholder thumbprint (as in a configuration-management test
+/// file) used to make `discover` refuse the whole file and show nothing.
+#[test]
+fn discover_shows_what_is_readable_when_one_field_is_malformed() {
+    let out = run(&["discover", "--config", &fixture("placeholders.config")]);
+    let fragment = stdout(&out);
+    assert!(fragment.contains("[[datacenter.tentacle]]"), "{fragment}");
+    assert!(
+        fragment.contains("address = \"https://octopus-dr.example.com:10943\""),
+        "{fragment}"
+    );
+    assert!(
+        fragment.contains("https://octopus.example.com:10943"),
+        "{fragment}"
+    );
+    // The bad field is reported with its place, on stderr and in the fragment.
+    assert!(
+        stderr(&out).contains("placeholders.config:7:")
+            && stderr(&out).contains("_ClientCertificateThumbprint_"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(fragment.contains("# problem: "), "{fragment}");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a problem is still an error exit"
+    );
+}

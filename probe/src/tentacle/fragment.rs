@@ -54,6 +54,16 @@ fn render_instance(out: &mut String, host: &str, instance: &Instance) {
         crate::text::comment(&instance.name),
         crate::text::comment(&instance.path.display().to_string())
     );
+    if let Some(home) = &config.home {
+        let _ = writeln!(out, "  # home: {}", crate::text::comment(home));
+    }
+    for problem in &config.problems {
+        let _ = writeln!(
+            out,
+            "  # problem: {}",
+            crate::text::comment(&problem.to_string())
+        );
+    }
     for note in &config.notes {
         let _ = writeln!(out, "  # note: {}", crate::text::comment(note));
     }
@@ -126,6 +136,17 @@ fn render_instance(out: &mut String, host: &str, instance: &Instance) {
         if let Some(a) = &t.address {
             let _ = writeln!(out, "    address = {}", quote(&a.url));
         }
+    }
+    for u in &config.unread_trust {
+        let style = u.style.as_deref().unwrap_or("no style");
+        let address = u.address.as_deref().unwrap_or("no address");
+        let _ = writeln!(
+            out,
+            "\n    # trusted server #{} not copied (see the problem above): {}, {}",
+            u.number,
+            crate::text::comment(style),
+            crate::text::comment(address)
+        );
     }
 }
 

@@ -132,7 +132,7 @@ fn parse(body: &str) -> Result<TentacleConfig, ConfigError> {
 }
 
 #[test]
-fn bad_values_say_what_was_expected_and_where() {
+fn bad_values_are_problems_that_say_what_was_expected_and_where() {
     let cases = [
         (
             r#"<set key="Tentacle.Services.PortNumber">ten</set>"#,
@@ -170,6 +170,22 @@ fn bad_values_say_what_was_expected_and_where() {
             r#"<set key="Tentacle.Communication.TrustedOctopusServers">[{"Thumbprint":"3F9A0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B","CommunicationStyle":true}]</set>"#,
             "expected CommunicationStyle 1, 2",
         ),
+    ];
+    for (body, needle) in cases {
+        let config = parse(body).unwrap_or_else(|e| panic!("{body}: {e}"));
+        assert_eq!(config.problems.len(), 1, "{body}: {:?}", config.problems);
+        let problem = &config.problems[0];
+        assert!(
+            problem.to_string().contains(needle),
+            "{body}\n  expected: {needle}\n  got:      {problem}"
+        );
+        assert!(problem.line > 0, "{problem}");
+    }
+}
+
+#[test]
+fn a_malformed_document_is_an_error_that_says_where() {
+    let cases = [
         (
             "<set key=\"Tentacle.Services.PortNumber\">1</set>\n<set key=\"Tentacle.Services.PortNumber\">2</set>",
             "t.config:4:1: `Tentacle.Services.PortNumber` is set twice (first on line 3)",
@@ -434,4 +450,52 @@ proptest! {
             prop_assert!(parsed.is_ok(), "{:?}\n{}", parsed.err(), plan);
         }
     }
+}
+
+/// Issue 18: one malformed field (the placeholder thumbprints of a
+/// configuration-management test file) used to refuse the whole file.
+#[test]
+fn a_malformed_field_is_a_problem_and_the_rest_is_still_read() {
+    let c = load("placeholders.config");
+    assert_eq!(c.thumbprint, None, "the placeholder is not kept");
+    assert_eq!(c.home.as_deref(), Some(r"C:\Octopus"));
+    // The readable trust entry is kept whole; the other is kept as far as it is readable.
+    assert_eq!(c.trusted.len(), 1);
+    assert_eq!(c.trusted[0].thumbprint.as_str(), SERVER);
+    assert_eq!(c.unread_trust.len(), 1);
+    assert_eq!(c.unread_trust[0].number, 1);
+    assert_eq!(
+        c.unread_trust[0].address.as_deref(),
+        Some("https://octopus.example.com:10943")
+    );
+    let problems: Vec<String> = c.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(
+        problems[0].contains("placeholders.config:7:")
+            && problems[0].contains("Tentacle.CertificateThumbprint")
+            && problems[0].contains("_ClientCertificateThumbprint_"),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[1].contains("placeholders.config:8:")
+            && problems[1].contains("trusted server #1")
+            && problems[1].contains("_ServerCertificateThumbprint_"),
+        "{}",
+        problems[1]
+    );
+    // discover shows what was readable: the instance, its readable trust and the unreadable one's address.
+    let found = discover(&Source::Files(vec![fixture("placeholders.config")]));
+    assert_eq!(found.instances.len(), 1, "{:?}", found.errors);
+    let fragment = fragment::render("app03", &found.instances, &found.errors);
+    assert!(
+        fragment.contains("address = \"https://octopus-dr.example.com:10943\""),
+        "{fragment}"
+    );
+    assert!(
+        fragment.contains("https://octopus.example.com:10943"),
+        "{fragment}"
+    );
+    assert!(fragment.contains("# problem: "), "{fragment}");
+    assert!(!fragment.contains("_CertificatePlaceholder_"), "{fragment}");
 }
