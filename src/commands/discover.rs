@@ -25,6 +25,14 @@ pub fn discover(args: DiscoverArgs) -> Result<i32> {
     for e in &found.errors {
         eprintln!("error: {e}");
     }
+    for instance in &found.instances {
+        if let Some(service) = &instance.service {
+            let outcome = probe::tentacle::service::assess(&instance.name, service);
+            if outcome.status != Status::Pass {
+                eprintln!("warning: {}", outcome.reason);
+            }
+        }
+    }
     let problems = found.instances.iter().flat_map(|i| &i.config.problems);
     for p in problems.clone() {
         eprintln!("error: {p} (the rest of the file was read)");
@@ -59,6 +67,15 @@ pub fn discovered_checks(dc: &str, new_server: Option<&NewServerIdentity>) -> Ve
         ));
     }
     for instance in &found.instances {
+        if let Some(service) = &instance.service {
+            out.push(finding(
+                CheckId::from_parts(["dc", dc, "local", "service", &instance.name]),
+                format!("Tentacle service {} is running", service.name),
+                host.clone(),
+                Severity::Warning,
+                probe::tentacle::service::assess(&instance.name, service),
+            ));
+        }
         for p in &instance.config.problems {
             out.push(finding(
                 CheckId::from_parts([

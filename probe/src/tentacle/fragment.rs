@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use super::ConfigError;
 use super::config::{CommunicationStyle, ProxySetting};
 use super::instances::Instance;
+use super::merge::Origin;
 use super::target::TentacleTarget;
 
 /// Renders the fragment for the instances found on `host`, with the files
@@ -54,6 +55,18 @@ fn render_instance(out: &mut String, host: &str, instance: &Instance) {
         crate::text::comment(&instance.name),
         crate::text::comment(&instance.path.display().to_string())
     );
+    if instance.found_in.iter().any(|o| *o != Origin::Given) {
+        let places: Vec<&str> = instance.found_in.iter().map(|o| o.describe()).collect();
+        let _ = writeln!(out, "  # found in {}", places.join(" and "));
+    }
+    if let Some(service) = &instance.service {
+        let outcome = super::service::assess(&instance.name, service);
+        let _ = writeln!(
+            out,
+            "  # service: {}",
+            crate::text::comment(&outcome.reason)
+        );
+    }
     if let Some(home) = &config.home {
         let _ = writeln!(out, "  # home: {}", crate::text::comment(home));
     }

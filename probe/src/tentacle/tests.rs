@@ -271,6 +271,7 @@ fn the_instance_index_names_the_configs() {
     let found = discover(&Source::Machine {
         index_dir: fixture("instances"),
         defaults: vec![],
+        registry: false,
     });
     assert!(found.errors.is_empty(), "{:?}", found.errors);
     let names: Vec<&str> = found.instances.iter().map(|i| i.name.as_str()).collect();
@@ -299,6 +300,7 @@ fn index_problems_are_reported_with_their_paths() {
     let found = discover(&Source::Machine {
         index_dir: dir.clone(),
         defaults: vec![fixture("listening.config")],
+        registry: false,
     });
     assert!(found.instances.is_empty());
     let errors: Vec<String> = found.errors.iter().map(ToString::to_string).collect();
@@ -319,6 +321,7 @@ fn index_problems_are_reported_with_their_paths() {
     let found = discover(&Source::Machine {
         index_dir: dir.join("absent"),
         defaults: vec![fixture("listening.config"), dir.join("nope.config")],
+        registry: false,
     });
     assert!(found.errors.is_empty(), "{:?}", found.errors);
     assert_eq!(found.instances.len(), 1);
@@ -405,6 +408,8 @@ fn hostile_values_cannot_inject_plan_keys() {
         name: "evil\"\n[[waive]]\nid = \"x".into(),
         path: PathBuf::from("/tmp/a\nversion = 2"),
         config,
+        found_in: vec![Origin::Index],
+        service: None,
     };
     let fragment = fragment::render("host\n[migration]", &[instance], &[]);
     let plan = format!("version = 1\n[[datacenter]]\nname = \"east\"\n{fragment}");
@@ -443,7 +448,7 @@ proptest! {
         let text: String = chars.into_iter().collect();
         if let Ok(config) = TentacleConfig::parse(&text, name) {
             // Whatever parsed renders into a fragment that is a valid plan.
-            let instance = Instance { name: "mutant".into(), path: PathBuf::from(name), config };
+            let instance = Instance { name: "mutant".into(), path: PathBuf::from(name), config, found_in: vec![Origin::Given], service: None };
             let fragment = fragment::render("host", &[instance], &[]);
             let plan = format!("version = 1\n[[datacenter]]\nname = \"east\"\n{fragment}");
             let parsed = crate::Plan::parse(&plan, "plan.toml");
@@ -498,4 +503,129 @@ fn a_malformed_field_is_a_problem_and_the_rest_is_still_read() {
     );
     assert!(fragment.contains("# problem: "), "{fragment}");
     assert!(!fragment.contains("_CertificatePlaceholder_"), "{fragment}");
+}
+
+/// A Windows machine as discovery sees it: registry entries and service states.
+struct FakeWindows {
+    registry: Result<Vec<machine::RegistryEntry>, String>,
+    services: Vec<(&'static str, ServiceState)>,
+}
+
+impl machine::MachineReads for FakeWindows {
+    fn registry_instances(&self) -> Result<Vec<machine::RegistryEntry>, String> {
+        self.registry.clone()
+    }
+    fn service_state(&self, service: &str) -> Option<ServiceState> {
+        Some(
+            self.services
+                .iter()
+                .find(|(name, _)| *name == service)
+                .map_or(ServiceState::Missing, |(_, s)| s.clone()),
+        )
+    }
+    fn paths_ignore_case(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn the_registry_and_the_index_are_merged_and_each_service_state_read() {
+    let dir = tempdir("registry");
+    let index = dir.join("Instances");
+    std::fs::create_dir_all(&index).unwrap();
+    let web = dir.join("Web Server").join("Tentacle.config");
+    std::fs::create_dir_all(web.parent().unwrap()).unwrap();
+    std::fs::copy(fixture("listening.config"), &web).unwrap();
+    std::fs::write(
+        index.join("web-server.config"),
+        serde_json::json!({"Name": "Web Server", "ConfigurationFilePath": web}).to_string(),
+    )
+    .unwrap();
+    let entry = |instance: &str, path: String| machine::RegistryEntry {
+        instance: instance.into(),
+        configuration_file_path: path,
+    };
+    let machine = FakeWindows {
+        registry: Ok(vec![
+            // Only in the registry, as older Tentacles record instances.
+            entry("Legacy", fixture("polling.config").display().to_string()),
+            // The index's instance again, its path in other letter case.
+            entry("Web Server", web.display().to_string().to_uppercase()),
+        ]),
+        services: vec![
+            ("OctopusDeploy Tentacle: Web Server", ServiceState::Running),
+            ("OctopusDeploy Tentacle: Legacy", ServiceState::Stopped),
+        ],
+    };
+    let source = Source::Machine {
+        index_dir: index.clone(),
+        defaults: vec![],
+        registry: true,
+    };
+    let found = discover_with(&source, &machine);
+    assert!(found.errors.is_empty(), "{:?}", found.errors);
+    let seen: Vec<(&str, &[Origin])> = found
+        .instances
+        .iter()
+        .map(|i| (i.name.as_str(), i.found_in.as_slice()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("Web Server", &[Origin::Index, Origin::Registry][..]),
+            ("Legacy", &[Origin::Registry][..]),
+        ]
+    );
+    assert_eq!(
+        found.instances[1].config.trusted[0].thumbprint.as_str(),
+        SERVER
+    );
+    assert_eq!(
+        found.instances[0].config.trusted[0].thumbprint.as_str(),
+        SERVER
+    );
+    let legacy = found.instances[1].service.as_ref().unwrap();
+    assert_eq!(legacy.name, "OctopusDeploy Tentacle: Legacy");
+    assert_eq!(legacy.state, ServiceState::Stopped);
+
+    // The stopped service is a warning naming the instance and the service.
+    let outcome = service::assess(&found.instances[1].name, legacy);
+    assert_eq!(outcome.status, report::Status::Warn);
+    assert!(
+        outcome.reason.contains("instance Legacy")
+            && outcome
+                .reason
+                .contains("`OctopusDeploy Tentacle: Legacy` is stopped"),
+        "{}",
+        outcome.reason
+    );
+    let fragment = fragment::render("web01", &found.instances, &found.errors);
+    assert!(
+        fragment.contains("# found in the instance index and the registry"),
+        "{fragment}"
+    );
+    assert!(
+        fragment.contains(
+            "# service: instance Legacy: service `OctopusDeploy Tentacle: Legacy` is stopped"
+        ),
+        "{fragment}"
+    );
+    assert!(fragment.contains("instance = \"Web Server\""), "{fragment}");
+
+    // An unreadable registry key is an error naming it; the index is still read.
+    let broken = FakeWindows {
+        registry: Err("cannot open the key: Access is denied.".into()),
+        services: vec![],
+    };
+    let found = discover_with(&source, &broken);
+    assert_eq!(found.instances.len(), 1);
+    assert_eq!(
+        found.errors[0].to_string(),
+        r"HKLM\SOFTWARE\Octopus\Tentacle: cannot open the key: Access is denied."
+    );
+    // Not a Windows machine: no registry read, no service.
+    let found = discover_with(&source, &machine::NotWindows);
+    assert_eq!(found.instances.len(), 1);
+    assert_eq!(found.instances[0].service, None);
+    std::fs::remove_dir_all(dir).unwrap();
 }
