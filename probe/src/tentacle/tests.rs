@@ -629,3 +629,71 @@ fn the_registry_and_the_index_are_merged_and_each_service_state_read() {
     assert_eq!(found.instances[0].service, None);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn windows_encodings_crlf_and_c_paths_parse_identically() {
+    let utf8 = load("windows-utf8-bom.config");
+    let utf16 = load("windows-utf16le-bom.config");
+    assert_eq!(utf8, utf16);
+    assert!(utf8.problems.is_empty(), "{:?}", utf8.problems);
+    assert_eq!(utf8.home.as_deref(), Some(r"C:\Octopus\Web Server"));
+    assert!(utf8.listening);
+    assert_eq!(utf8.port, 10934);
+    assert_eq!(
+        utf8.thumbprint.as_ref().unwrap().as_str(),
+        "C3D4E5F60718293A4B5C6D7E8F90123456789012"
+    );
+    let styles: Vec<&str> = utf8.trusted.iter().map(|t| t.style.as_str()).collect();
+    assert_eq!(styles, ["polling", "listening"]);
+    assert_eq!(
+        utf8.trusted[0].address.as_ref().unwrap().url,
+        "https://octopus.example.com:10943"
+    );
+    // No carriage return survives into a value or a note.
+    let debug = format!("{utf8:?}");
+    assert!(!debug.contains("\\r"), "{debug}");
+    // Both render the same fragment but for the file's name.
+    let render = |name: &str| {
+        let path = fixture(name);
+        let found = discover(&Source::Files(vec![path.clone()]));
+        assert!(found.errors.is_empty(), "{:?}", found.errors);
+        fragment::render("web03", &found.instances, &[])
+            .replace(&path.display().to_string(), "FILE")
+            .replace(name.trim_end_matches(".config"), "NAME")
+    };
+    let (a, b) = (
+        render("windows-utf8-bom.config"),
+        render("windows-utf16le-bom.config"),
+    );
+    assert_eq!(a, b);
+    assert!(a.contains(r"# home: C:\Octopus\Web Server"), "{a}");
+}
+
+#[test]
+fn a_windows_index_entry_keeps_its_c_path_and_the_name_with_spaces() {
+    let found = discover(&Source::Machine {
+        index_dir: fixture("windows-instances"),
+        defaults: vec![],
+        registry: false,
+    });
+    // The Windows path is kept as written, never joined to the index
+    // directory: on Linux it names the file that cannot be read; on Windows
+    // (or under Wine) it is read when it exists.
+    let named: Vec<String> = found
+        .instances
+        .iter()
+        .map(|i| i.path.display().to_string())
+        .chain(found.errors.iter().map(|e| e.file.clone()))
+        .collect();
+    assert_eq!(named, [r"C:\Octopus\Web Server\Tentacle.config"]);
+    for i in &found.instances {
+        assert_eq!(i.name, "Web Server");
+    }
+    if cfg!(not(windows)) {
+        assert!(
+            found.errors[0].to_string().contains("cannot read"),
+            "{}",
+            found.errors[0]
+        );
+    }
+}
