@@ -9,8 +9,8 @@ use report::{CheckId, Severity, Status};
 
 use crate::cli::DiscoverArgs;
 
-/// Prints the fragment; exits 2 when a file could not be read (the fragment
-/// still covers the ones that could) or when no instance was found.
+/// Prints the fragment; exits 2 when a file or a value in one could not be
+/// read (the fragment still covers what could) or when no instance was found.
 pub fn discover(args: DiscoverArgs) -> Result<i32> {
     let source = if args.config.is_empty() {
         Source::this_machine()
@@ -25,6 +25,18 @@ pub fn discover(args: DiscoverArgs) -> Result<i32> {
     for e in &found.errors {
         eprintln!("error: {e}");
     }
+    for instance in &found.instances {
+        if let Some(service) = &instance.service {
+            let outcome = probe::tentacle::service::assess(&instance.name, service);
+            if outcome.status != Status::Pass {
+                eprintln!("warning: {}", outcome.reason);
+            }
+        }
+    }
+    let problems = found.instances.iter().flat_map(|i| &i.config.problems);
+    for p in problems.clone() {
+        eprintln!("error: {p} (the rest of the file was read)");
+    }
     if found.instances.is_empty() && found.errors.is_empty() {
         eprintln!(
             "error: no Tentacle instance found (looked in {}); name a file with --config PATH",
@@ -32,7 +44,7 @@ pub fn discover(args: DiscoverArgs) -> Result<i32> {
         );
         return Ok(report::exit::FAILURE);
     }
-    Ok(if found.errors.is_empty() {
+    Ok(if found.errors.is_empty() && problems.count() == 0 {
         report::exit::GO
     } else {
         report::exit::FAILURE
@@ -54,6 +66,35 @@ pub fn discovered_checks(dc: &str, new_server: Option<&NewServerIdentity>) -> Ve
         out.extend(probe::plan::tentacles::tentacle_checks(
             dc, &target, new_server,
         ));
+    }
+    for instance in &found.instances {
+        if let Some(service) = &instance.service {
+            out.push(finding(
+                CheckId::from_parts(["dc", dc, "local", "service", &instance.name]),
+                format!("Tentacle service {} is running", service.name),
+                host.clone(),
+                Severity::Warning,
+                probe::tentacle::service::assess(&instance.name, service),
+            ));
+        }
+        for p in &instance.config.problems {
+            out.push(finding(
+                CheckId::from_parts([
+                    "dc",
+                    dc,
+                    "local",
+                    "discover",
+                    &p.file,
+                    &format!("line-{}", p.line),
+                ]),
+                format!("Tentacle configuration {} is readable", p.file),
+                p.file.clone(),
+                Severity::Blocker,
+                Outcome::new(Status::Error, p.to_string()).with_remediation(
+                    "fix the value (Tentacle itself cannot use it): the checks of this instance use the rest of the file",
+                ),
+            ));
+        }
     }
     for e in &found.errors {
         out.push(finding(

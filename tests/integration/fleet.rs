@@ -190,3 +190,65 @@ fn runbook_scripts_pass_shellcheck() {
         .expect("the runbook lint needs shellcheck: install the Debian package `shellcheck` (scripts/test does this as root)");
     assert!(out.status.success(), "{}", stdout(&out));
 }
+
+/// Each `& $binary <command> --flag …` line of the PowerShell runbook uses
+/// flags the binary has (the same clap definition the Windows binary is built
+/// from; `scripts/test-windows` checks them against `preflight.exe --help`
+/// under Wine too).
+#[test]
+fn the_powershell_runbook_uses_the_binarys_real_flags() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/octopus/preflight-runbook.ps1");
+    let script = std::fs::read_to_string(&path).unwrap();
+    let calls: Vec<&str> = script
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("& $binary "))
+        .collect();
+    assert!(
+        !calls.is_empty(),
+        "no `& $binary …` line in {}",
+        path.display()
+    );
+    for call in calls {
+        let words: Vec<&str> = call.split_whitespace().skip(2).collect();
+        let command: Vec<&str> = words
+            .iter()
+            .copied()
+            .filter(|w| !w.starts_with(['-', '$']))
+            .take(2)
+            .collect();
+        let mut args = command.clone();
+        args.push("--help");
+        let out = crate::support::run(&args);
+        assert!(out.status.success(), "{call}: {}", stderr(&out));
+        let help = stdout(&out);
+        let flags: Vec<&str> = words
+            .iter()
+            .copied()
+            .filter(|w| w.starts_with("--"))
+            .collect();
+        assert!(!flags.is_empty(), "{call}");
+        for flag in flags {
+            assert!(
+                help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}=")),
+                "{call}: `{flag}` is not a flag of `preflight {}`:\n{help}",
+                command.join(" ")
+            );
+        }
+        // And the line parses: a plan that does not exist is the error, not a flag.
+        let mut args = command.clone();
+        for w in &words[command.len()..] {
+            args.push(if w.starts_with('$') {
+                "does-not-exist"
+            } else {
+                w
+            });
+        }
+        let out = crate::support::run(&args);
+        assert!(
+            !stderr(&out).contains("unexpected argument") && !stderr(&out).contains("Usage:"),
+            "{call}: {}",
+            stderr(&out)
+        );
+    }
+}

@@ -350,3 +350,92 @@ fn worker_pool_results_carry_the_pool_and_its_workers() {
     assert_eq!(reach["evidence"]["addresses"][0]["state"], "open");
     drop(listener);
 }
+
+/// Issue 18: a placeholder thumbprint (as in a configuration-management test
+/// file) used to make `discover` refuse the whole file and show nothing.
+#[test]
+fn discover_shows_what_is_readable_when_one_field_is_malformed() {
+    let out = run(&["discover", "--config", &fixture("placeholders.config")]);
+    let fragment = stdout(&out);
+    assert!(fragment.contains("[[datacenter.tentacle]]"), "{fragment}");
+    assert!(
+        fragment.contains("address = \"https://octopus-dr.example.com:10943\""),
+        "{fragment}"
+    );
+    assert!(
+        fragment.contains("https://octopus.example.com:10943"),
+        "{fragment}"
+    );
+    // The bad field is reported with its place, on stderr and in the fragment.
+    assert!(
+        stderr(&out).contains("placeholders.config:7:")
+            && stderr(&out).contains("_ClientCertificateThumbprint_"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(fragment.contains("# problem: "), "{fragment}");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a problem is still an error exit"
+    );
+}
+
+/// A value that cannot be read is a blocker result of its own in
+/// `run --discover`, and the rest of the file is still checked.
+#[test]
+fn run_discover_reports_a_malformed_value_as_a_blocker_and_checks_the_rest() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempdir("problem");
+    let text = std::fs::read_to_string(fixture("placeholders.config"))
+        .unwrap()
+        .replace(
+            "https://octopus-dr.example.com:10943",
+            &format!("https://127.0.0.1:{closed}"),
+        );
+    let config = dir.join("Tentacle.config");
+    std::fs::write(&config, text).unwrap();
+    let index = dir.join("Instances");
+    std::fs::create_dir_all(&index).unwrap();
+    std::fs::write(
+        index.join("Tentacle.config"),
+        serde_json::json!({"Name": "Tentacle", "ConfigurationFilePath": config}).to_string(),
+    )
+    .unwrap();
+    let out = preflight()
+        .args(["run", "--discover", "--format", "json", "--timeout", "1s"])
+        .env("PREFLIGHT_TENTACLE_INSTANCES", &index)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let results = report["results"].as_array().unwrap();
+    let problems: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| r["id"].as_str().unwrap().contains(".local.discover."))
+        .collect();
+    assert_eq!(problems.len(), 2, "{results:#?}");
+    for p in &problems {
+        assert_eq!(p["status"], "error");
+        assert_eq!(p["severity"], "blocker");
+    }
+    assert!(
+        problems[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Tentacle.config:7:3: Tentacle.CertificateThumbprint"),
+        "{}",
+        problems[0]["reason"]
+    );
+    // The readable trust is still checked: its polling port refuses.
+    let tcp: Vec<&serde_json::Value> = results
+        .iter()
+        .filter(|r| r["id"].as_str().unwrap().contains(".tcp.127-0-0-1"))
+        .collect();
+    assert_eq!(tcp.len(), 1, "{results:#?}");
+    assert_eq!(tcp[0]["status"], "fail");
+}

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::trusted::parse_trusted;
-pub use super::trusted::{CommunicationStyle, PollingAddress, TrustedServer};
+pub use super::trusted::{CommunicationStyle, PollingAddress, TrustedServer, UnreadTrust};
 use super::xml::{Setting, read_settings};
 use super::{ConfigError, MAX_CONFIG_BYTES, excerpt, read_text};
 use crate::endpoint::Endpoint;
@@ -24,6 +24,7 @@ const LISTEN_IP: &str = "Tentacle.Services.ListenIP";
 const THUMBPRINT: &str = "Tentacle.CertificateThumbprint";
 const CERTIFICATE: &str = "Tentacle.Certificate";
 const TRUSTED: &str = "Tentacle.Communication.TrustedOctopusServers";
+const HOME: &str = "Octopus.Home";
 /// Prefix of the proxy Tentacle uses for web requests (registration, packages).
 const WEB_PROXY: &str = "Octopus.Proxy.";
 /// Prefix of the proxy a polling Tentacle uses to reach the server.
@@ -31,7 +32,6 @@ const POLLING_PROXY: &str = "Octopus.Server.Proxy.";
 
 /// Settings Tentacle writes that preflight has no use for (not reported as unknown).
 const OTHER_KNOWN: &[&str] = &[
-    "Octopus.Home",
     "Octopus.Communications.Squid",
     "Octopus.Storage.MasterKey",
     "Tentacle.Deployment.ApplicationDirectory",
@@ -54,14 +54,25 @@ pub struct TentacleConfig {
     pub thumbprint: Option<Thumbprint>,
     /// Whether the (encrypted) certificate itself is present; it is never decoded.
     pub certificate_present: bool,
+    /// Its home directory as written (`Octopus.Home`: `C:\Octopus` on Windows).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub home: Option<String>,
     /// The Octopus Servers it trusts, in file order.
     pub trusted: Vec<TrustedServer>,
+    /// Trusted-server entries that could not be read whole (each also in `problems`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unread_trust: Vec<UnreadTrust>,
     /// The proxy for web requests (`Octopus.Proxy.*`).
     pub web_proxy: ProxySetting,
     /// The proxy a polling Tentacle reaches the server through (`Octopus.Server.Proxy.*`).
     pub polling_proxy: ProxySetting,
     /// Things worth knowing that are not errors (settings preflight does not read).
     pub notes: Vec<String>,
+    /// Values that could not be read (a placeholder thumbprint, a port of
+    /// `ten`), each with its place: the setting is taken as absent and the
+    /// rest of the file is still read.
+    #[serde(skip)]
+    pub problems: Vec<ConfigError>,
 }
 
 /// A proxy setting: none, the system's, or a named host.
@@ -105,51 +116,54 @@ impl TentacleConfig {
         }
         let get = |key: &str| by_key.get(key).copied();
 
-        let port = match get(PORT) {
-            Some(s) if !s.value.trim().is_empty() => s
+        // A bad value is a problem, not the end of the file: the setting is
+        // taken as absent (Tentacle's default) and everything else is read.
+        let mut problems = Problems {
+            file,
+            text,
+            list: Vec::new(),
+        };
+        let set = |key: &str| get(key).filter(|s| !s.value.trim().is_empty());
+
+        let port = set(PORT)
+            .and_then(|s| problems.keep(s, parse_port(s)))
+            .unwrap_or(DEFAULT_LISTEN_PORT);
+        let no_listen = get(NO_LISTEN)
+            .and_then(|s| problems.keep(s, parse_bool(s)))
+            .unwrap_or(false);
+        let listen_ip = set(LISTEN_IP).and_then(|s| {
+            let parsed = s.value.trim().parse::<IpAddr>().map_err(|_| {
+                format!("{LISTEN_IP}: expected an IP address (or nothing, for every interface), found `{}`", excerpt(&s.value))
+            });
+            problems.keep(s, parsed)
+        });
+        let thumbprint = set(THUMBPRINT).and_then(|s| {
+            let parsed = s
                 .value
-                .trim()
-                .parse::<u16>()
-                .ok()
-                .filter(|p| *p != 0)
-                .ok_or_else(|| {
-                    err(
-                        s.offset,
-                        format!(
-                            "{PORT}: expected a port from 1 to 65535, found `{}`",
-                            excerpt(&s.value)
-                        ),
-                    )
-                })?,
-            _ => DEFAULT_LISTEN_PORT,
-        };
-        let no_listen = match get(NO_LISTEN) {
-            Some(s) => parse_bool(s).map_err(|m| err(s.offset, m))?,
-            None => false,
-        };
-        let listen_ip = match get(LISTEN_IP) {
-            Some(s) if !s.value.trim().is_empty() => Some(s.value.trim().parse::<IpAddr>().map_err(|_| {
-                err(s.offset, format!("{LISTEN_IP}: expected an IP address (or nothing, for every interface), found `{}`", excerpt(&s.value)))
-            })?),
-            _ => None,
-        };
-        let thumbprint = match get(THUMBPRINT) {
-            Some(s) if !s.value.trim().is_empty() => Some(
-                s.value
-                    .parse::<Thumbprint>()
-                    .map_err(|m| err(s.offset, format!("{THUMBPRINT}: {m}")))?,
-            ),
-            _ => None,
-        };
+                .parse::<Thumbprint>()
+                .map_err(|m| format!("{THUMBPRINT}: {m}"));
+            problems.keep(s, parsed)
+        });
         let certificate_present = get(CERTIFICATE).is_some_and(|s| !s.value.trim().is_empty());
-        let trusted = match get(TRUSTED) {
-            Some(s) if !s.value.trim().is_empty() => {
-                parse_trusted(&s.value).map_err(|m| err(s.offset, format!("{TRUSTED}: {m}")))?
-            }
-            _ => Vec::new(),
+        let home = set(HOME).map(|s| s.value.trim().to_string());
+        let (trusted, unread_trust) = match set(TRUSTED) {
+            Some(s) => match parse_trusted(&s.value) {
+                Ok(trusts) => {
+                    for u in &trusts.unread {
+                        problems.keep::<()>(s, Err(format!("{TRUSTED}: {}", u.problem)));
+                    }
+                    (trusts.read, trusts.unread)
+                }
+                Err(m) => {
+                    problems.keep::<()>(s, Err(format!("{TRUSTED}: {m}")));
+                    (Vec::new(), Vec::new())
+                }
+            },
+            None => (Vec::new(), Vec::new()),
         };
-        let web_proxy = parse_proxy(&get, WEB_PROXY, &err)?;
-        let polling_proxy = parse_proxy(&get, POLLING_PROXY, &err)?;
+        let web_proxy = parse_proxy(&get, WEB_PROXY, &mut problems);
+        let polling_proxy = parse_proxy(&get, POLLING_PROXY, &mut problems);
+        let problems = problems.list;
 
         let mut notes = Vec::new();
         for s in &doc.settings {
@@ -166,7 +180,7 @@ impl TentacleConfig {
                 excerpt(name)
             ));
         }
-        if trusted.is_empty() {
+        if trusted.is_empty() && unread_trust.is_empty() {
             notes.push("trusts no Octopus Server yet".to_string());
         }
         for t in &trusted {
@@ -184,10 +198,13 @@ impl TentacleConfig {
             listen_ip,
             thumbprint,
             certificate_present,
+            home,
             trusted,
+            unread_trust,
             web_proxy,
             polling_proxy,
             notes,
+            problems,
         })
     }
 
@@ -208,7 +225,16 @@ impl TentacleConfig {
 }
 
 fn is_read(key: &str) -> bool {
-    [PORT, NO_LISTEN, LISTEN_IP, THUMBPRINT, CERTIFICATE, TRUSTED].contains(&key)
+    [
+        PORT,
+        NO_LISTEN,
+        LISTEN_IP,
+        THUMBPRINT,
+        CERTIFICATE,
+        TRUSTED,
+        HOME,
+    ]
+    .contains(&key)
         || OTHER_KNOWN.contains(&key)
         || [WEB_PROXY, POLLING_PROXY].iter().any(|prefix| {
             key.strip_prefix(prefix).is_some_and(|rest| {
@@ -221,6 +247,41 @@ fn is_read(key: &str) -> bool {
                 ]
                 .contains(&rest)
             })
+        })
+}
+
+/// The values that could not be read, each placed in the file.
+struct Problems<'a> {
+    file: &'a str,
+    text: &'a str,
+    list: Vec<ConfigError>,
+}
+
+impl Problems<'_> {
+    /// The value, or none with the problem recorded at the setting.
+    fn keep<T>(&mut self, s: &Setting, parsed: Result<T, String>) -> Option<T> {
+        parsed
+            .map_err(|m| {
+                self.list
+                    .push(ConfigError::at(self.file, self.text, s.offset, m))
+            })
+            .ok()
+    }
+}
+
+/// A port from 1 to 65535.
+fn parse_port(s: &Setting) -> Result<u16, String> {
+    s.value
+        .trim()
+        .parse::<u16>()
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| {
+            format!(
+                "{}: expected a port from 1 to 65535, found `{}`",
+                s.key,
+                excerpt(&s.value)
+            )
         })
 }
 
@@ -237,63 +298,66 @@ fn parse_bool(s: &Setting) -> Result<bool, String> {
     }
 }
 
+/// A proxy setting; a bad value is a problem (through `value`) and the
+/// proxy is then taken as the system's, Tentacle's default.
 fn parse_proxy<'a>(
     get: &impl Fn(&str) -> Option<&'a Setting>,
     prefix: &str,
-    err: &impl Fn(usize, String) -> ConfigError,
-) -> Result<ProxySetting, ConfigError> {
+    problems: &mut Problems,
+) -> ProxySetting {
     let key = |name: &str| format!("{prefix}{name}");
     let use_default = match get(&key("UseDefaultProxy")) {
-        Some(s) => parse_bool(s).map_err(|m| err(s.offset, m))?,
+        Some(s) => match parse_bool(s) {
+            Ok(b) => b,
+            Err(m) => {
+                problems.keep::<()>(s, Err(m));
+                true
+            }
+        },
         None => true,
     };
-    let host = get(&key("ProxyHost")).map(|s| s.value.trim()).unwrap_or("");
-    if host.is_empty() {
-        return Ok(if use_default {
+    let host_setting = get(&key("ProxyHost")).filter(|s| !s.value.trim().is_empty());
+    let Some(host_setting) = host_setting else {
+        return if use_default {
             ProxySetting::System
         } else {
             ProxySetting::None
-        });
-    }
-    let port = match get(&key("ProxyPort")) {
-        Some(s) if !s.value.trim().is_empty() => s
-            .value
-            .trim()
-            .parse::<u16>()
-            .ok()
-            .filter(|p| *p != 0)
-            .ok_or_else(|| {
-                err(
-                    s.offset,
-                    format!(
-                        "{}: expected a port from 1 to 65535, found `{}`",
-                        s.key,
-                        excerpt(&s.value)
-                    ),
-                )
-            })?,
-        _ => 80,
+        };
     };
-    let host_setting = get(&key("ProxyHost")).expect("host is non-empty, so the setting exists");
+    let host = host_setting.value.trim();
+    let port = match get(&key("ProxyPort")).filter(|s| !s.value.trim().is_empty()) {
+        Some(s) => match parse_port(s) {
+            Ok(p) => p,
+            Err(m) => {
+                problems.keep::<()>(s, Err(m));
+                return ProxySetting::System;
+            }
+        },
+        None => 80,
+    };
     // A host may be written as a URL (`http://proxy.example.com`); keep its host part.
     let bare = host
         .split_once("://")
         .map_or(host, |(_, rest)| rest)
         .trim_end_matches('/');
     // `host:port` as written, or the host alone with ProxyPort.
-    let endpoint = bare
-        .parse::<Endpoint>()
-        .or_else(|_| {
-            let host = match bare.parse::<IpAddr>() {
-                Ok(IpAddr::V6(v6)) => format!("[{v6}]"),
-                _ => bare.to_string(),
-            };
-            format!("{host}:{port}").parse::<Endpoint>()
-        })
-        .map_err(|e| err(host_setting.offset, format!("{}: {e}", host_setting.key)))?;
+    let endpoint = bare.parse::<Endpoint>().or_else(|_| {
+        let host = match bare.parse::<IpAddr>() {
+            Ok(IpAddr::V6(v6)) => format!("[{v6}]"),
+            _ => bare.to_string(),
+        };
+        format!("{host}:{port}").parse::<Endpoint>()
+    });
+    let endpoint = match endpoint {
+        Ok(e) => e,
+        Err(e) => {
+            problems.keep::<()>(host_setting, Err(format!("{}: {e}", host_setting.key)));
+            return ProxySetting::System;
+        }
+    };
     let credentials = get(&key("ProxyUsername")).is_some_and(|s| !s.value.trim().is_empty());
-    Ok(ProxySetting::Custom {
+    ProxySetting::Custom {
         endpoint,
         credentials,
-    })
+    }
 }

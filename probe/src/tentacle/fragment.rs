@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use super::ConfigError;
 use super::config::{CommunicationStyle, ProxySetting};
 use super::instances::Instance;
+use super::merge::Origin;
 use super::target::TentacleTarget;
 
 /// Renders the fragment for the instances found on `host`, with the files
@@ -54,6 +55,28 @@ fn render_instance(out: &mut String, host: &str, instance: &Instance) {
         crate::text::comment(&instance.name),
         crate::text::comment(&instance.path.display().to_string())
     );
+    if instance.found_in.iter().any(|o| *o != Origin::Given) {
+        let places: Vec<&str> = instance.found_in.iter().map(|o| o.describe()).collect();
+        let _ = writeln!(out, "  # found in {}", places.join(" and "));
+    }
+    if let Some(service) = &instance.service {
+        let outcome = super::service::assess(&instance.name, service);
+        let _ = writeln!(
+            out,
+            "  # service: {}",
+            crate::text::comment(&outcome.reason)
+        );
+    }
+    if let Some(home) = &config.home {
+        let _ = writeln!(out, "  # home: {}", crate::text::comment(home));
+    }
+    for problem in &config.problems {
+        let _ = writeln!(
+            out,
+            "  # problem: {}",
+            crate::text::comment(&problem.to_string())
+        );
+    }
     for note in &config.notes {
         let _ = writeln!(out, "  # note: {}", crate::text::comment(note));
     }
@@ -138,6 +161,17 @@ fn render_instance(out: &mut String, host: &str, instance: &Instance) {
         if let Some(a) = &t.address {
             let _ = writeln!(out, "    address = {}", quote(&a.url));
         }
+    }
+    for u in &config.unread_trust {
+        let style = u.style.as_deref().unwrap_or("no style");
+        let address = u.address.as_deref().unwrap_or("no address");
+        let _ = writeln!(
+            out,
+            "\n    # trusted server #{} not copied (see the problem above): {}, {}",
+            u.number,
+            crate::text::comment(style),
+            crate::text::comment(address)
+        );
     }
 }
 

@@ -1,13 +1,18 @@
-//! Finding this machine's Tentacle instances: the instance index
-//! (`/etc/octopus/Tentacle/Instances/*.config` on Linux,
+//! Finding this machine's Tentacle instances as Tentacle does: the instance
+//! index (`/etc/octopus/Tentacle/Instances/*.config` on Linux,
 //! `%ProgramData%\Octopus\Tentacle\Instances\*.config` on Windows; each a JSON
-//! `{"Name", "ConfigurationFilePath"}`), else the default configuration paths.
+//! `{"Name", "ConfigurationFilePath"}`) and, on Windows, the registry
+//! (`machine`), merged without duplicates (`merge`); else the default
+//! configuration paths. On Windows each instance's service state is read too.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::machine::{MachineReads, registry_key_shown};
+use super::merge::{Candidate, Origin, is_windows_absolute, merge};
+use super::service::{Service, service_name};
 use super::{ConfigError, TentacleConfig, read_text};
 
 /// Overrides the instance index directory (tests, unusual installs); when
@@ -23,10 +28,12 @@ const MAX_INDEX_BYTES: u64 = 64 * 1024;
 pub enum Source {
     /// Exactly these files (`discover --config PATH`).
     Files(Vec<PathBuf>),
-    /// An instance index directory, then default paths when it names nothing.
+    /// An instance index directory (and the registry, when `registry`),
+    /// then default paths when they name nothing.
     Machine {
         index_dir: PathBuf,
         defaults: Vec<PathBuf>,
+        registry: bool,
     },
 }
 
@@ -37,6 +44,7 @@ impl Source {
             return Source::Machine {
                 index_dir: PathBuf::from(dir),
                 defaults: Vec::new(),
+                registry: false,
             };
         }
         if cfg!(windows) {
@@ -49,6 +57,7 @@ impl Source {
                     PathBuf::from(r"C:\Octopus\Tentacle.config"),
                     PathBuf::from(r"C:\Octopus\Tentacle\Tentacle.config"),
                 ],
+                registry: true,
             }
         } else {
             Source::Machine {
@@ -57,6 +66,7 @@ impl Source {
                     PathBuf::from("/etc/octopus/Tentacle/tentacle-Tentacle.config"),
                     PathBuf::from("/etc/octopus/default/tentacle-default.config"),
                 ],
+                registry: false,
             }
         }
     }
@@ -72,8 +82,12 @@ impl Source {
             Source::Machine {
                 index_dir,
                 defaults,
+                registry,
             } => {
                 let mut parts = vec![format!("{}", index_dir.join("*.config").display())];
+                if *registry {
+                    parts.push(registry_key_shown());
+                }
                 parts.extend(defaults.iter().map(|d| d.display().to_string()));
                 parts.join(", ")
             }
@@ -88,6 +102,10 @@ pub struct Instance {
     pub name: String,
     pub path: PathBuf,
     pub config: TentacleConfig,
+    /// Where it was found (the index, the registry, both…).
+    pub found_in: Vec<Origin>,
+    /// Its Windows service and that service's state (Windows only).
+    pub service: Option<Service>,
 }
 
 /// What discovery found: the instances that could be read, and what could not.
@@ -106,37 +124,72 @@ struct IndexEntry {
     configuration_file_path: String,
 }
 
-/// Finds and reads every Tentacle configuration the source names.
+/// Finds and reads every Tentacle configuration the source names, on this machine.
 pub fn discover(source: &Source) -> Discovered {
+    discover_with(source, super::machine::this_machine())
+}
+
+/// [`discover`] with the machine's registry and services read through `machine`.
+pub fn discover_with(source: &Source, machine: &dyn MachineReads) -> Discovered {
     let mut found = Discovered::default();
-    let mut targets: Vec<(String, PathBuf)> = Vec::new();
-    match source {
-        Source::Files(files) => {
-            targets.extend(files.iter().map(|f| (name_from_path(f), f.clone())));
-        }
-        Source::Machine {
-            index_dir,
-            defaults,
-        } => {
-            targets.extend(read_index(index_dir, &mut found.errors));
-            if targets.is_empty() && found.errors.is_empty() {
-                targets.extend(
-                    defaults
-                        .iter()
-                        .filter(|d| d.is_file())
-                        .map(|d| (name_from_path(d), d.clone())),
-                );
+    let candidates =
+        match source {
+            Source::Files(files) => files
+                .iter()
+                .map(|f| Candidate::new(name_from_path(f), f.clone(), Origin::Given))
+                .collect(),
+            Source::Machine {
+                index_dir,
+                defaults,
+                registry,
+            } => {
+                let mut listed: Vec<Candidate> = read_index(index_dir, &mut found.errors)
+                    .into_iter()
+                    .map(|(name, path)| Candidate::new(name, path, Origin::Index))
+                    .collect();
+                if *registry {
+                    match machine.registry_instances() {
+                        Ok(entries) => listed.extend(entries.into_iter().map(|e| {
+                            Candidate::new(e.instance, e.configuration_file_path, Origin::Registry)
+                        })),
+                        Err(m) => found.errors.push(ConfigError::new(registry_key_shown(), m)),
+                    }
+                }
+                if listed.is_empty() && found.errors.is_empty() {
+                    listed.extend(defaults.iter().filter(|d| d.is_file()).map(|d| {
+                        Candidate::new(name_from_path(d), d.clone(), Origin::DefaultPath)
+                    }));
+                }
+                merge(listed, machine.paths_ignore_case())
             }
-        }
-    }
+        };
+    let on_machine = matches!(source, Source::Machine { .. });
     let mut seen = HashSet::new();
-    for (name, path) in targets {
-        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+    for c in candidates {
+        let key = std::fs::canonicalize(&c.path).unwrap_or_else(|_| c.path.clone());
         if !seen.insert(key) {
             continue;
         }
-        match TentacleConfig::load(&path) {
-            Ok(config) => found.instances.push(Instance { name, path, config }),
+        match TentacleConfig::load(&c.path) {
+            Ok(mut config) => {
+                config.notes.extend(c.notes);
+                // Only an instance of this machine has a service to ask about.
+                let service = on_machine
+                    .then(|| {
+                        let name = service_name(&c.name);
+                        machine
+                            .service_state(&name)
+                            .map(|state| Service { name, state })
+                    })
+                    .flatten();
+                found.instances.push(Instance {
+                    name: c.name,
+                    path: c.path,
+                    config,
+                    found_in: c.found_in,
+                    service,
+                });
+            }
             Err(e) => found.errors.push(e),
         }
     }
@@ -185,9 +238,11 @@ fn read_index(dir: &Path, errors: &mut Vec<ConfigError>) -> Vec<(String, PathBuf
         };
         match serde_json::from_str::<IndexEntry>(&text) {
             Ok(entry) if !entry.configuration_file_path.trim().is_empty() => {
-                let path = PathBuf::from(entry.configuration_file_path.trim());
-                // Relative paths (not written by Tentacle) are taken from the index directory.
-                let path = if path.is_relative() {
+                let written = entry.configuration_file_path.trim();
+                let path = PathBuf::from(written);
+                // Relative paths (not written by Tentacle) are taken from the
+                // index directory; a Windows path is absolute on any system.
+                let path = if path.is_relative() && !is_windows_absolute(written) {
                     dir.join(path)
                 } else {
                     path

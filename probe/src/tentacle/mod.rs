@@ -9,6 +9,9 @@
 pub mod config;
 pub mod fragment;
 pub mod instances;
+pub mod machine;
+pub mod merge;
+pub mod service;
 pub mod target;
 pub mod trusted;
 pub mod xml;
@@ -18,7 +21,9 @@ use std::io::Read;
 use std::path::Path;
 
 pub use config::{CommunicationStyle, PollingAddress, ProxySetting, TentacleConfig, TrustedServer};
-pub use instances::{Discovered, Instance, Source, discover};
+pub use instances::{Discovered, Instance, Source, discover, discover_with};
+pub use merge::Origin;
+pub use service::{Service, ServiceState};
 pub use target::TentacleTarget;
 
 /// A `Tentacle.config` larger than this is refused: real ones are a few KiB.

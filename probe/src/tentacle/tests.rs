@@ -132,7 +132,7 @@ fn parse(body: &str) -> Result<TentacleConfig, ConfigError> {
 }
 
 #[test]
-fn bad_values_say_what_was_expected_and_where() {
+fn bad_values_are_problems_that_say_what_was_expected_and_where() {
     let cases = [
         (
             r#"<set key="Tentacle.Services.PortNumber">ten</set>"#,
@@ -170,6 +170,22 @@ fn bad_values_say_what_was_expected_and_where() {
             r#"<set key="Tentacle.Communication.TrustedOctopusServers">[{"Thumbprint":"3F9A0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B","CommunicationStyle":true}]</set>"#,
             "expected CommunicationStyle 1, 2",
         ),
+    ];
+    for (body, needle) in cases {
+        let config = parse(body).unwrap_or_else(|e| panic!("{body}: {e}"));
+        assert_eq!(config.problems.len(), 1, "{body}: {:?}", config.problems);
+        let problem = &config.problems[0];
+        assert!(
+            problem.to_string().contains(needle),
+            "{body}\n  expected: {needle}\n  got:      {problem}"
+        );
+        assert!(problem.line > 0, "{problem}");
+    }
+}
+
+#[test]
+fn a_malformed_document_is_an_error_that_says_where() {
+    let cases = [
         (
             "<set key=\"Tentacle.Services.PortNumber\">1</set>\n<set key=\"Tentacle.Services.PortNumber\">2</set>",
             "t.config:4:1: `Tentacle.Services.PortNumber` is set twice (first on line 3)",
@@ -255,6 +271,7 @@ fn the_instance_index_names_the_configs() {
     let found = discover(&Source::Machine {
         index_dir: fixture("instances"),
         defaults: vec![],
+        registry: false,
     });
     assert!(found.errors.is_empty(), "{:?}", found.errors);
     let names: Vec<&str> = found.instances.iter().map(|i| i.name.as_str()).collect();
@@ -283,6 +300,7 @@ fn index_problems_are_reported_with_their_paths() {
     let found = discover(&Source::Machine {
         index_dir: dir.clone(),
         defaults: vec![fixture("listening.config")],
+        registry: false,
     });
     assert!(found.instances.is_empty());
     let errors: Vec<String> = found.errors.iter().map(ToString::to_string).collect();
@@ -303,6 +321,7 @@ fn index_problems_are_reported_with_their_paths() {
     let found = discover(&Source::Machine {
         index_dir: dir.join("absent"),
         defaults: vec![fixture("listening.config"), dir.join("nope.config")],
+        registry: false,
     });
     assert!(found.errors.is_empty(), "{:?}", found.errors);
     assert_eq!(found.instances.len(), 1);
@@ -389,6 +408,8 @@ fn hostile_values_cannot_inject_plan_keys() {
         name: "evil\"\n[[waive]]\nid = \"x".into(),
         path: PathBuf::from("/tmp/a\nversion = 2"),
         config,
+        found_in: vec![Origin::Index],
+        service: None,
     };
     let fragment = fragment::render("host\n[migration]", &[instance], &[]);
     let plan = format!("version = 1\n[[datacenter]]\nname = \"east\"\n{fragment}");
@@ -431,11 +452,252 @@ proptest! {
         let text: String = chars.into_iter().collect();
         if let Ok(config) = TentacleConfig::parse(&text, name) {
             // Whatever parsed renders into a fragment that is a valid plan.
-            let instance = Instance { name: "mutant".into(), path: PathBuf::from(name), config };
+            let instance = Instance { name: "mutant".into(), path: PathBuf::from(name), config, found_in: vec![Origin::Given], service: None };
             let fragment = fragment::render("host", &[instance], &[]);
             let plan = format!("version = 1\n[[datacenter]]\nname = \"east\"\n{fragment}");
             let parsed = crate::Plan::parse(&plan, "plan.toml");
             prop_assert!(parsed.is_ok(), "{:?}\n{}", parsed.err(), plan);
         }
+    }
+}
+
+/// Issue 18: one malformed field (the placeholder thumbprints of a
+/// configuration-management test file) used to refuse the whole file.
+#[test]
+fn a_malformed_field_is_a_problem_and_the_rest_is_still_read() {
+    let c = load("placeholders.config");
+    assert_eq!(c.thumbprint, None, "the placeholder is not kept");
+    assert_eq!(c.home.as_deref(), Some(r"C:\Octopus"));
+    // The readable trust entry is kept whole; the other is kept as far as it is readable.
+    assert_eq!(c.trusted.len(), 1);
+    assert_eq!(c.trusted[0].thumbprint.as_str(), SERVER);
+    assert_eq!(c.unread_trust.len(), 1);
+    assert_eq!(c.unread_trust[0].number, 1);
+    assert_eq!(
+        c.unread_trust[0].address.as_deref(),
+        Some("https://octopus.example.com:10943")
+    );
+    let problems: Vec<String> = c.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(problems.len(), 2, "{problems:#?}");
+    assert!(
+        problems[0].contains("placeholders.config:7:")
+            && problems[0].contains("Tentacle.CertificateThumbprint")
+            && problems[0].contains("_ClientCertificateThumbprint_"),
+        "{}",
+        problems[0]
+    );
+    assert!(
+        problems[1].contains("placeholders.config:8:")
+            && problems[1].contains("trusted server #1")
+            && problems[1].contains("_ServerCertificateThumbprint_"),
+        "{}",
+        problems[1]
+    );
+    // discover shows what was readable: the instance, its readable trust and the unreadable one's address.
+    let found = discover(&Source::Files(vec![fixture("placeholders.config")]));
+    assert_eq!(found.instances.len(), 1, "{:?}", found.errors);
+    let fragment = fragment::render("app03", &found.instances, &found.errors);
+    assert!(
+        fragment.contains("address = \"https://octopus-dr.example.com:10943\""),
+        "{fragment}"
+    );
+    assert!(
+        fragment.contains("https://octopus.example.com:10943"),
+        "{fragment}"
+    );
+    assert!(fragment.contains("# problem: "), "{fragment}");
+    assert!(!fragment.contains("_CertificatePlaceholder_"), "{fragment}");
+}
+
+/// A Windows machine as discovery sees it: registry entries and service states.
+struct FakeWindows {
+    registry: Result<Vec<machine::RegistryEntry>, String>,
+    services: Vec<(&'static str, ServiceState)>,
+}
+
+impl machine::MachineReads for FakeWindows {
+    fn registry_instances(&self) -> Result<Vec<machine::RegistryEntry>, String> {
+        self.registry.clone()
+    }
+    fn service_state(&self, service: &str) -> Option<ServiceState> {
+        Some(
+            self.services
+                .iter()
+                .find(|(name, _)| *name == service)
+                .map_or(ServiceState::Missing, |(_, s)| s.clone()),
+        )
+    }
+    fn paths_ignore_case(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn the_registry_and_the_index_are_merged_and_each_service_state_read() {
+    let dir = tempdir("registry");
+    let index = dir.join("Instances");
+    std::fs::create_dir_all(&index).unwrap();
+    let web = dir.join("Web Server").join("Tentacle.config");
+    std::fs::create_dir_all(web.parent().unwrap()).unwrap();
+    std::fs::copy(fixture("listening.config"), &web).unwrap();
+    std::fs::write(
+        index.join("web-server.config"),
+        serde_json::json!({"Name": "Web Server", "ConfigurationFilePath": web}).to_string(),
+    )
+    .unwrap();
+    let entry = |instance: &str, path: String| machine::RegistryEntry {
+        instance: instance.into(),
+        configuration_file_path: path,
+    };
+    let machine = FakeWindows {
+        registry: Ok(vec![
+            // Only in the registry, as older Tentacles record instances.
+            entry("Legacy", fixture("polling.config").display().to_string()),
+            // The index's instance again, its path in other letter case.
+            entry("Web Server", web.display().to_string().to_uppercase()),
+        ]),
+        services: vec![
+            ("OctopusDeploy Tentacle: Web Server", ServiceState::Running),
+            ("OctopusDeploy Tentacle: Legacy", ServiceState::Stopped),
+        ],
+    };
+    let source = Source::Machine {
+        index_dir: index.clone(),
+        defaults: vec![],
+        registry: true,
+    };
+    let found = discover_with(&source, &machine);
+    assert!(found.errors.is_empty(), "{:?}", found.errors);
+    let seen: Vec<(&str, &[Origin])> = found
+        .instances
+        .iter()
+        .map(|i| (i.name.as_str(), i.found_in.as_slice()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("Web Server", &[Origin::Index, Origin::Registry][..]),
+            ("Legacy", &[Origin::Registry][..]),
+        ]
+    );
+    assert_eq!(
+        found.instances[1].config.trusted[0].thumbprint.as_str(),
+        SERVER
+    );
+    assert_eq!(
+        found.instances[0].config.trusted[0].thumbprint.as_str(),
+        SERVER
+    );
+    let legacy = found.instances[1].service.as_ref().unwrap();
+    assert_eq!(legacy.name, "OctopusDeploy Tentacle: Legacy");
+    assert_eq!(legacy.state, ServiceState::Stopped);
+
+    // The stopped service is a warning naming the instance and the service.
+    let outcome = service::assess(&found.instances[1].name, legacy);
+    assert_eq!(outcome.status, report::Status::Warn);
+    assert!(
+        outcome.reason.contains("instance Legacy")
+            && outcome
+                .reason
+                .contains("`OctopusDeploy Tentacle: Legacy` is stopped"),
+        "{}",
+        outcome.reason
+    );
+    let fragment = fragment::render("web01", &found.instances, &found.errors);
+    assert!(
+        fragment.contains("# found in the instance index and the registry"),
+        "{fragment}"
+    );
+    assert!(
+        fragment.contains(
+            "# service: instance Legacy: service `OctopusDeploy Tentacle: Legacy` is stopped"
+        ),
+        "{fragment}"
+    );
+    assert!(fragment.contains("instance = \"Web Server\""), "{fragment}");
+
+    // An unreadable registry key is an error naming it; the index is still read.
+    let broken = FakeWindows {
+        registry: Err("cannot open the key: Access is denied.".into()),
+        services: vec![],
+    };
+    let found = discover_with(&source, &broken);
+    assert_eq!(found.instances.len(), 1);
+    assert_eq!(
+        found.errors[0].to_string(),
+        r"HKLM\SOFTWARE\Octopus\Tentacle: cannot open the key: Access is denied."
+    );
+    // Not a Windows machine: no registry read, no service.
+    let found = discover_with(&source, &machine::NotWindows);
+    assert_eq!(found.instances.len(), 1);
+    assert_eq!(found.instances[0].service, None);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn windows_encodings_crlf_and_c_paths_parse_identically() {
+    let utf8 = load("windows-utf8-bom.config");
+    let utf16 = load("windows-utf16le-bom.config");
+    assert_eq!(utf8, utf16);
+    assert!(utf8.problems.is_empty(), "{:?}", utf8.problems);
+    assert_eq!(utf8.home.as_deref(), Some(r"C:\Octopus\Web Server"));
+    assert!(utf8.listening);
+    assert_eq!(utf8.port, 10934);
+    assert_eq!(
+        utf8.thumbprint.as_ref().unwrap().as_str(),
+        "C3D4E5F60718293A4B5C6D7E8F90123456789012"
+    );
+    let styles: Vec<&str> = utf8.trusted.iter().map(|t| t.style.as_str()).collect();
+    assert_eq!(styles, ["polling", "listening"]);
+    assert_eq!(
+        utf8.trusted[0].address.as_ref().unwrap().url,
+        "https://octopus.example.com:10943"
+    );
+    // No carriage return survives into a value or a note.
+    let debug = format!("{utf8:?}");
+    assert!(!debug.contains("\\r"), "{debug}");
+    // Both render the same fragment but for the file's name.
+    let render = |name: &str| {
+        let path = fixture(name);
+        let found = discover(&Source::Files(vec![path.clone()]));
+        assert!(found.errors.is_empty(), "{:?}", found.errors);
+        fragment::render("web03", &found.instances, &[])
+            .replace(&path.display().to_string(), "FILE")
+            .replace(name.trim_end_matches(".config"), "NAME")
+    };
+    let (a, b) = (
+        render("windows-utf8-bom.config"),
+        render("windows-utf16le-bom.config"),
+    );
+    assert_eq!(a, b);
+    assert!(a.contains(r"# home: C:\Octopus\Web Server"), "{a}");
+}
+
+#[test]
+fn a_windows_index_entry_keeps_its_c_path_and_the_name_with_spaces() {
+    let found = discover(&Source::Machine {
+        index_dir: fixture("windows-instances"),
+        defaults: vec![],
+        registry: false,
+    });
+    // The Windows path is kept as written, never joined to the index
+    // directory: on Linux it names the file that cannot be read; on Windows
+    // (or under Wine) it is read when it exists.
+    let named: Vec<String> = found
+        .instances
+        .iter()
+        .map(|i| i.path.display().to_string())
+        .chain(found.errors.iter().map(|e| e.file.clone()))
+        .collect();
+    assert_eq!(named, [r"C:\Octopus\Web Server\Tentacle.config"]);
+    for i in &found.instances {
+        assert_eq!(i.name, "Web Server");
+    }
+    if cfg!(not(windows)) {
+        assert!(
+            found.errors[0].to_string().contains("cannot read"),
+            "{}",
+            found.errors[0]
+        );
     }
 }

@@ -89,42 +89,86 @@ struct RawTrusted {
     address: Option<String>,
 }
 
-/// Parses the JSON array; the error says which entry was wrong and how.
-pub fn parse_trusted(json: &str) -> Result<Vec<TrustedServer>, String> {
+/// A trusted-server entry that could not be read whole (a placeholder
+/// thumbprint, a bad address): what of it was readable, and why it was not kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnreadTrust {
+    /// 1-based position in the array.
+    pub number: usize,
+    /// The style as written, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub style: Option<String>,
+    /// The address as written, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// What was wrong (`trusted server #1: expected a SHA-1 thumbprint …`).
+    pub problem: String,
+}
+
+/// The entries of the array: those read whole, and those that were not.
+#[derive(Debug, Default)]
+pub struct Trusts {
+    pub read: Vec<TrustedServer>,
+    pub unread: Vec<UnreadTrust>,
+}
+
+/// Parses the JSON array entry by entry: one bad entry does not hide the
+/// others. The error (not an array of objects at all) says how it was wrong.
+pub fn parse_trusted(json: &str) -> Result<Trusts, String> {
     let raw: Vec<RawTrusted> = serde_json::from_str(json.trim()).map_err(|e| {
         format!("expected a JSON array of {{\"Thumbprint\", \"CommunicationStyle\", \"Address\"}} objects, but {} (line {} column {} of the JSON value)", super::json_message(&e), e.line(), e.column())
     })?;
-    let mut out = Vec::with_capacity(raw.len());
+    let mut out = Trusts::default();
     for (i, r) in raw.into_iter().enumerate() {
-        let n = i + 1;
-        let thumbprint = r
-            .thumbprint
-            .as_deref()
-            .ok_or_else(|| format!("trusted server #{n} has no Thumbprint"))?
-            .parse::<Thumbprint>()
-            .map_err(|m| format!("trusted server #{n}: {m}"))?;
-        let style = match &r.style {
-            None => return Err(format!("trusted server #{n} has no CommunicationStyle")),
-            Some(v) => parse_style(v).map_err(|m| format!("trusted server #{n}: {m}"))?,
-        };
-        let address = match (&style, r.address.as_deref().map(str::trim)) {
-            (CommunicationStyle::Polling, None | Some("")) => {
-                return Err(format!(
-                    "trusted server #{n} is polling but has no Address to poll"
-                ));
-            }
-            (CommunicationStyle::Polling, Some(a)) => {
-                Some(PollingAddress::parse(a).map_err(|m| format!("trusted server #{n}: {m}"))?)
-            }
-            _ => None,
-        };
-        out.push(TrustedServer {
-            thumbprint,
-            style,
-            address,
-        });
+        let number = i + 1;
+        match read_entry(&r, number) {
+            Ok(t) => out.read.push(t),
+            Err(problem) => out.unread.push(UnreadTrust {
+                number,
+                style: r.style.as_ref().map(|v| match v {
+                    serde_json::Value::String(s) => excerpt(s),
+                    other => excerpt(&other.to_string()),
+                }),
+                address: r
+                    .address
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(excerpt),
+                problem,
+            }),
+        }
     }
     Ok(out)
+}
+
+fn read_entry(r: &RawTrusted, n: usize) -> Result<TrustedServer, String> {
+    let thumbprint = r
+        .thumbprint
+        .as_deref()
+        .ok_or_else(|| format!("trusted server #{n} has no Thumbprint"))?
+        .parse::<Thumbprint>()
+        .map_err(|m| format!("trusted server #{n}: {m}"))?;
+    let style = match &r.style {
+        None => return Err(format!("trusted server #{n} has no CommunicationStyle")),
+        Some(v) => parse_style(v).map_err(|m| format!("trusted server #{n}: {m}"))?,
+    };
+    let address = match (&style, r.address.as_deref().map(str::trim)) {
+        (CommunicationStyle::Polling, None | Some("")) => {
+            return Err(format!(
+                "trusted server #{n} is polling but has no Address to poll"
+            ));
+        }
+        (CommunicationStyle::Polling, Some(a)) => {
+            Some(PollingAddress::parse(a).map_err(|m| format!("trusted server #{n}: {m}"))?)
+        }
+        _ => None,
+    };
+    Ok(TrustedServer {
+        thumbprint,
+        style,
+        address,
+    })
 }
 
 /// `1`/`"TentaclePassive"` is listening, `2`/`"TentacleActive"` is polling.
