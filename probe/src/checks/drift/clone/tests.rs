@@ -260,6 +260,7 @@ fn the_bash_script_passes_shellcheck_and_bash_n_even_with_hostile_names() {
 }
 
 #[test]
+#[cfg(unix)]
 fn the_bash_script_runs_only_the_named_machines_block() {
     let t = polling_target();
     let l = listening();
