@@ -152,10 +152,11 @@ pub fn merge(inputs: &[Loaded], tool: Tool, allow_mixed_plans: bool) -> Result<M
         let listing: Vec<String> = plans
             .iter()
             .map(|(digest, files)| {
-                let short = if digest.is_empty() {
-                    "(no plan)"
+                // A digest read from a file is untrusted: shorten by characters, not bytes.
+                let short: String = if digest.is_empty() {
+                    "(no plan)".into()
                 } else {
-                    &digest[..digest.len().min(12)]
+                    digest.chars().take(12).collect()
                 };
                 format!("{short} in {}", files.join(", "))
             })

@@ -302,3 +302,16 @@ fn the_merged_document_round_trips_and_verifies() {
     let back: Merged = serde_json::from_value(value).unwrap();
     assert_eq!(back.matrix, m.matrix);
 }
+
+#[test]
+fn a_plan_digest_of_multi_byte_characters_is_shortened_without_a_panic() {
+    let a = run("east", "j1", "t", vec![]);
+    let mut b = run("west", "j2", "t", vec![]);
+    // Byte 12 falls inside the fifth character (1 + 3 + 3 + 3 + 3 bytes).
+    b.report.plan_sha256 = format!("a{}", "€".repeat(15));
+    let err = merge(&[a, b], tool(), false).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("a{} in west-j2-t.json", "€".repeat(11))),
+        "twelve characters, not twelve bytes: {err}"
+    );
+}
