@@ -16,7 +16,8 @@ fn main() {
     let code = match commands::dispatch(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // An error may quote a file or a server: no escape sequence reaches the terminal.
+            eprintln!("error: {}", report::terminal::clean(&format!("{err:#}")));
             report::exit::FAILURE
         }
     };

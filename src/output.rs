@@ -176,12 +176,12 @@ pub fn emit(finished: &Finished, output: &OutputArgs) -> Result<i32> {
         Format::Junit => report::junit::write_junit(&mut out, report)?,
         Format::Table => {
             print_table(&mut out, report)?;
-            writeln!(
-                out,
-                "\n{}: {}",
+            let line = format!(
+                "{}: {}",
                 report.datacenter,
                 report::verdict::summary_line(&report.results, finished.elapsed)
-            )?;
+            );
+            writeln!(out, "\n{}", report::terminal::clean(&line))?;
         }
     }
     out.flush()?;

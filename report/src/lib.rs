@@ -19,6 +19,7 @@ pub mod model;
 pub mod redact;
 mod result;
 pub mod table;
+pub mod terminal;
 pub mod verdict;
 
 pub use integrity::Integrity;

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use comfy_table::{Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use crate::model::{CheckResult, Status};
+use crate::terminal::clean;
 use crate::verdict;
 
 /// How the table is drawn.
@@ -51,9 +52,9 @@ pub fn write_table(
         table.add_row(vec![
             status,
             Cell::new(r.severity.as_str()),
-            Cell::new(format!("{}\n{}", r.title, r.id)),
-            Cell::new(&r.target),
-            Cell::new(&r.reason),
+            Cell::new(format!("{}\n{}", clean(&r.title), clean(r.id.as_str()))),
+            Cell::new(clean(&r.target)),
+            Cell::new(clean(&r.reason)),
         ]);
     }
     writeln!(out, "{table}")?;
@@ -67,7 +68,8 @@ pub fn write_table(
         writeln!(out, "\nWhat to do:")?;
         for r in todo {
             let remediation = r.remediation.as_deref().unwrap_or_default();
-            writeln!(out, "  - {} ({}): {}", r.id, r.severity, remediation)?;
+            let line = format!("  - {} ({}): {}", r.id, r.severity, remediation);
+            writeln!(out, "{}", clean(&line))?;
         }
     }
     Ok(())

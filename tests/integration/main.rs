@@ -11,6 +11,7 @@ mod firewall;
 mod fleet;
 mod from_octopus;
 mod hostile;
+mod hostile_reports;
 mod listen;
 mod octopus;
 mod output;

@@ -11,6 +11,7 @@ use crate::document::status_word;
 use crate::html::{self, esc};
 use crate::markdown::{code, run_cells, text};
 use crate::model::Status;
+use crate::terminal::clean;
 use crate::verdict::Verdict;
 
 /// A cell as a reader sees it: `FAIL`, or `FAIL (1/2)` when only some hosts failed; `—` when absent.
@@ -61,12 +62,12 @@ pub fn write_table(out: &mut impl Write, m: &Merged, wrap: bool) -> io::Result<(
     header.extend(
         m.datacenters
             .iter()
-            .map(|d| TableCell::new(format!("{}\n{}", d.name, d.verdict))),
+            .map(|d| TableCell::new(format!("{}\n{}", clean(&d.name), d.verdict))),
     );
     table.set_header(header);
     for row in &m.matrix {
         let mut cells = vec![
-            TableCell::new(&row.check),
+            TableCell::new(clean(&row.check)),
             TableCell::new(row.severity.as_str()),
         ];
         cells.extend(
@@ -78,28 +79,28 @@ pub fn write_table(out: &mut impl Write, m: &Merged, wrap: bool) -> io::Result<(
     }
     writeln!(out, "{table}")?;
     writeln!(out)?;
-    for line in dc_lines(m) {
-        writeln!(out, "{line}")?;
-    }
+    let mut lines = dc_lines(m);
     for p in &m.worker_pools {
-        writeln!(
-            out,
+        lines.push(format!(
             "pool {} in {}: {}: {}",
             p.pool,
             p.datacenter,
             p.status.as_str().to_uppercase(),
             p.reason
-        )?;
+        ));
     }
     for s in m
         .sources
         .iter()
         .filter(|s| s.integrity != "verified" || s.replaced_by.is_some())
     {
-        match &s.replaced_by {
-            Some(by) => writeln!(out, "note: {} is replaced by the later run {by}", s.file)?,
-            None => writeln!(out, "warning: {}: digest {}", s.file, s.integrity)?,
-        }
+        lines.push(match &s.replaced_by {
+            Some(by) => format!("note: {} is replaced by the later run {by}", s.file),
+            None => format!("warning: {}: digest {}", s.file, s.integrity),
+        });
+    }
+    for line in lines {
+        writeln!(out, "{}", clean(&line))?;
     }
     writeln!(
         out,

@@ -32,6 +32,7 @@ pub fn load(path: &std::path::Path) -> Result<report::load::Loaded> {
 /// Says on standard error when a document no longer matches its digest.
 pub fn warn_unverified(file: &str, integrity: &report::Integrity) {
     if !integrity.is_verified() {
-        eprintln!("warning: {file}: {integrity}");
+        let line = format!("warning: {file}: {integrity}");
+        eprintln!("{}", report::terminal::clean(&line));
     }
 }

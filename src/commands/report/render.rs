@@ -25,12 +25,12 @@ pub fn render(args: RenderArgs) -> Result<i32> {
                 RenderFormat::Junit => report::junit::write_junit(&mut out, report)?,
                 RenderFormat::Table => {
                     output::print_table(&mut out, report)?;
-                    writeln!(
-                        out,
-                        "\n{}: {}",
+                    let line = format!(
+                        "{}: {}",
                         report.datacenter,
                         report::document::verdict_line(report)
-                    )?;
+                    );
+                    writeln!(out, "\n{}", report::terminal::clean(&line))?;
                 }
             }
         }
