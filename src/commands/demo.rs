@@ -33,7 +33,7 @@ use probe::Plan;
 use report::Verdict;
 
 use crate::cli::DemoArgs;
-use crate::output::{self, RunSettings};
+use crate::output::{self, RunSettings, outln};
 
 pub fn demo(args: DemoArgs) -> Result<i32> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -434,18 +434,18 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
     }
     super::report::merge::write_files(&out_dir.join("merged"), &merged)?;
 
-    println!("\nplan and reports: {}", out_dir.display());
+    outln!("\nplan and reports: {}", out_dir.display())?;
     for (dc, verdict) in &verdicts {
-        println!(
+        outln!(
             "  {dc}: {verdict}  {}  (and report.md, report.html, report.junit.xml)",
             out_dir.join(dc).join("report.json").display()
-        );
+        )?;
     }
-    println!(
+    outln!(
         "  merged: {}  {}",
         merged.verdict,
         out_dir.join("merged").join("merge.html").display()
-    );
+    )?;
     let expected = [("east", Verdict::Go), ("west", Verdict::NoGo)];
     let as_designed = verdicts.len() == expected.len()
         && verdicts
@@ -457,8 +457,8 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
             "the lab did not behave as designed (expected east GO and west NO-GO): see the tables above"
         );
     }
-    println!(
+    outln!(
         "The lab behaved as designed: east is GO (its resolvers disagree about the polling name: a warning), west is NO-GO (its Tentacle port is dropped, its public name is private, a proxy block page answers for its old NuGet feed, a Tentacle sits behind TLS inspection, its Tentacle proxy refuses CONNECT, and the old server is older than 2021.1); east waives the old server's version."
-    );
+    )?;
     Ok(report::exit::GO)
 }

@@ -3,6 +3,7 @@
 //! sends traffic anywhere but 127.0.0.0/8 and ::1.
 
 mod cli;
+mod closed_stdout;
 mod demo;
 mod dns;
 mod feeds;

@@ -24,6 +24,14 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
     };
     let mut merged = merge::merge(&inputs, tool, args.allow_mixed_plans)?;
     merged.seal();
+    // The files first: a closed standard output must not cost them.
+    if let Some(dir) = &args.out {
+        write_files(dir, &merged)?;
+        eprintln!(
+            "merged documents written to {} (merge.json, merge.md, merge.html, merge.junit.xml)",
+            dir.display()
+        );
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
@@ -35,13 +43,6 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
         MergeFormat::Html => render::write_html(&mut out, &merged)?,
     }
     out.flush()?;
-    if let Some(dir) = &args.out {
-        write_files(dir, &merged)?;
-        eprintln!(
-            "merged documents written to {} (merge.json, merge.md, merge.html, merge.junit.xml)",
-            dir.display()
-        );
-    }
     Ok(merged.exit_code())
 }
 

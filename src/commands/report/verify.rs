@@ -6,6 +6,8 @@ use report::integrity;
 use report::load;
 use report::terminal::clean;
 
+use crate::output::outln;
+
 /// Exit 0 when every file verifies, 1 when one was modified or carries no
 /// digest, 2 when one cannot be read or is not JSON.
 pub fn verify(files: &[PathBuf]) -> anyhow::Result<i32> {
@@ -21,7 +23,7 @@ pub fn verify(files: &[PathBuf]) -> anyhow::Result<i32> {
             }
         };
         let result = integrity::check(&value);
-        println!("{}", clean(&format!("{name}: {result}")));
+        outln!("{}", clean(&format!("{name}: {result}")))?;
         if !result.is_verified() && code == report::exit::GO {
             code = report::exit::NO_GO;
         }
