@@ -18,6 +18,7 @@ pub mod merge;
 pub mod model;
 pub mod redact;
 mod result;
+pub mod signature;
 pub mod table;
 pub mod terminal;
 pub mod verdict;
