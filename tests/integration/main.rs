@@ -17,6 +17,7 @@ mod listen;
 mod octopus;
 mod output;
 mod report;
+mod signed_reports;
 mod support;
 mod tentacle;
 mod tls;

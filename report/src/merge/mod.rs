@@ -127,6 +127,9 @@ pub struct Source {
     /// Set when a later run of the same host in the same data center replaced this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<String>,
+    /// Who signed the file, when the merge checked signatures (`--allowed-signers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
 }
 
 /// A check id without its data center prefix, so rows line up across data centers.
@@ -260,6 +263,7 @@ fn source(l: &Loaded) -> Source {
         }
         .into(),
         replaced_by: None,
+        signed_by: None,
     }
 }
 

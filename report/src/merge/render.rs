@@ -26,12 +26,16 @@ fn cell_label(row: &MatrixRow, dc: &str) -> String {
     }
 }
 
-/// A source's integrity, with the run that replaced it: `verified (replaced by b.json)`.
+/// A source's integrity, its signer and the run that replaced it: `verified, signed by alice@example.com (replaced by b.json)`.
 fn integrity_note(s: &Source) -> String {
-    match &s.replaced_by {
-        Some(by) => format!("{} (replaced by {by})", s.integrity),
-        None => s.integrity.clone(),
+    let mut note = s.integrity.clone();
+    if let Some(signer) = &s.signed_by {
+        note.push_str(&format!(", signed by {signer}"));
     }
+    if let Some(by) = &s.replaced_by {
+        note.push_str(&format!(" (replaced by {by})"));
+    }
+    note
 }
 
 /// One line per data center: `east: GO (jump01)`.
@@ -98,6 +102,11 @@ pub fn write_table(out: &mut impl Write, m: &Merged, wrap: bool) -> io::Result<(
             Some(by) => format!("note: {} is replaced by the later run {by}", s.file),
             None => format!("warning: {}: digest {}", s.file, s.integrity),
         });
+    }
+    for s in &m.sources {
+        if let Some(signer) = &s.signed_by {
+            lines.push(format!("signed: {} by {signer}", s.file));
+        }
     }
     for line in lines {
         writeln!(out, "{}", clean(&line))?;
