@@ -89,10 +89,10 @@ Example:
   ssh-keygen -Y verify -f allowed_signers -I alice@example.com -n preflight \\
     -s out/east/report.json.sig < out/east/report.json
 
-The key is an unencrypted Ed25519 or ECDSA OpenSSH private key. For a key
-with a passphrase (or an RSA key), sign with ssh-keygen itself; preflight
+The key is an OpenSSH private key without a passphrase, Ed25519 or ECDSA
+P-256. For a key with a passphrase, sign with ssh-keygen itself; preflight
 verifies the result:
-  ssh-keygen -Y sign -n preflight -f ~/.ssh/id_rsa out/east/report.json";
+  ssh-keygen -Y sign -n preflight -f ~/.ssh/id_ed25519 out/east/report.json";
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -111,7 +111,7 @@ pub struct SignArgs {
     /// The document to sign (written as FILE.sig beside it).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// The OpenSSH private key to sign with (Ed25519 or ECDSA, without a passphrase).
+    /// The OpenSSH private key to sign with (Ed25519 or ECDSA P-256, without a passphrase).
     #[arg(long, value_name = "KEY")]
     pub key: PathBuf,
 }
