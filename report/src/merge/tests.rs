@@ -335,8 +335,10 @@ mod properties {
     const SEVERITIES: [Severity; 3] = [Severity::Blocker, Severity::Warning, Severity::Info];
     const DATACENTERS: [&str; 3] = ["east", "west", "Süd Ost"];
 
-    fn arb_results() -> impl Strategy<Value = Vec<(usize, usize, usize, String)>> {
-        // (check name index, status index, severity index, reason)
+    /// A generated result: check name index, status index, severity index, reason.
+    type Spec = (usize, usize, usize, String);
+
+    fn arb_results() -> impl Strategy<Value = Vec<Spec>> {
         proptest::collection::btree_map(0usize..6, (0usize..6, 0usize..3, ".{0,12}"), 0..6)
             .prop_map(|m| {
                 m.into_iter()
@@ -346,11 +348,11 @@ mod properties {
     }
 
     /// One report: its data center, plan digest (any text: a file's) and results.
-    fn arb_report() -> impl Strategy<Value = (usize, String, Vec<(usize, usize, usize, String)>)> {
+    fn arb_report() -> impl Strategy<Value = (usize, String, Vec<Spec>)> {
         (0usize..3, "[a-f0-9€é]{0,16}", arb_results())
     }
 
-    fn build(i: usize, dc: usize, plan: &str, results: &[(usize, usize, usize, String)]) -> Loaded {
+    fn build(i: usize, dc: usize, plan: &str, results: &[Spec]) -> Loaded {
         let dc = DATACENTERS[dc];
         let results = results
             .iter()
