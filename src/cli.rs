@@ -166,25 +166,24 @@ pub struct ReadinessArgs {
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
     /// Check that each file (report.json or merge.json) still matches the SHA-256
-    /// digest it carries: exit 0 when all do, 1 when one does not.
-    #[command(
-        after_help = "Example:\n  preflight report verify reports/east/report.json merged/merge.json"
-    )]
-    Verify {
-        /// The documents to check.
-        #[arg(required = true, value_name = "FILE")]
-        files: Vec<PathBuf>,
-    },
+    /// digest it carries, and with --allowed-signers its signature (FILE.sig):
+    /// exit 0 when all do, 1 when one does not.
+    #[command(after_help = VERIFY_HELP)]
+    Verify(VerifyArgs),
+    /// Sign a report.json or merge.json: write FILE.sig, an SSH signature
+    /// (namespace `preflight`) that `ssh-keygen -Y verify` and `report verify`
+    /// check.
+    #[command(after_help = SIGN_HELP)]
+    Sign(SignArgs),
     /// Re-render a saved report.json (or merge.json) in another format.
     #[command(
         after_help = "Example:\n  preflight report render reports/west/report.json --format html > west.html"
     )]
     Render(RenderArgs),
     /// Merge data centers' report.json files into one matrix: exit 1 when any
-    /// data center is NO-GO.
-    #[command(
-        after_help = "Example:\n  preflight report merge reports/*/report.json --out reports/merged --format md"
-    )]
+    /// data center is NO-GO. Reports edited after they were written are
+    /// refused (--allow-modified); with --allowed-signers, so are unsigned ones.
+    #[command(after_help = MERGE_HELP)]
     Merge(MergeArgs),
     /// Compare two runs by check id (before and after the cutover): exit 1 when
     /// anything regressed.
@@ -192,6 +191,66 @@ pub enum ReportCommand {
         after_help = "Example:\n  preflight report diff before/west/report.json after/west/report.json --format html > west-diff.html"
     )]
     Diff(DiffArgs),
+}
+
+const VERIFY_HELP: &str = "\
+Example:
+  preflight report verify out/east/report.json
+  preflight report verify out/*/report.json --allowed-signers allowed_signers
+
+allowed_signers is ssh-keygen's format, one key per line:
+  alice@example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA...";
+
+const MERGE_HELP: &str = "\
+Example:
+  preflight report merge east/report.json west/report.json --out merged
+  preflight report merge */report.json --allowed-signers allowed_signers --format md";
+
+const SIGN_HELP: &str = "\
+Example:
+  preflight report sign out/east/report.json --key ~/.ssh/id_ed25519
+  ssh-keygen -Y verify -f allowed_signers -I alice@example.com -n preflight \\
+    -s out/east/report.json.sig < out/east/report.json
+
+The key is an OpenSSH private key without a passphrase, Ed25519 or ECDSA
+P-256. For a key with a passphrase, sign with ssh-keygen itself; preflight
+verifies the result:
+  ssh-keygen -Y sign -n preflight -f ~/.ssh/id_ed25519 out/east/report.json";
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The documents to check.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Also check each FILE.sig against the keys in this allowed_signers file
+    /// (ssh-keygen's format) and name the signer; a file without a good
+    /// signature by one of them exits 1.
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The document to sign (written as FILE.sig beside it).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The OpenSSH private key to sign with (Ed25519 or ECDSA P-256, without a passphrase).
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+}
+
+/// How a merged document is printed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum MergeFormat {
+    /// The matrix and a verdict per data center.
+    #[default]
+    Table,
+    /// The merge.json document.
+    Json,
+    /// Markdown, for a change ticket.
+    Md,
+    /// One self-contained HTML page.
+    Html,
 }
 
 #[derive(Debug, Args)]
@@ -205,6 +264,16 @@ pub struct MergeArgs {
     /// Merge reports written from different plans (different plan digests).
     #[arg(long)]
     pub allow_mixed_plans: bool,
+    /// Require each report to be signed (FILE.sig) by a key of this
+    /// allowed_signers file (ssh-keygen's format); the signers are recorded.
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+    /// Merge reports that do not match their digest or their signature (edited after they were written).
+    #[arg(long)]
+    pub allow_modified: bool,
+    /// With --allowed-signers: merge reports that are not signed, or not by an allowed signer.
+    #[arg(long)]
+    pub allow_unsigned: bool,
     /// Output on standard output.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -781,10 +850,10 @@ mod tests {
         cmd.build();
         let mut helps = Vec::new();
         walk(&mut cmd, "", &mut helps);
-        // preflight, 9 commands, plan's 3, check's 5, report's 4.
+        // preflight, 9 commands, plan's 3, check's 5, report's 5.
         assert_eq!(
             helps.len(),
-            1 + 9 + 3 + 5 + 4,
+            1 + 9 + 3 + 5 + 5,
             "{:?}",
             helps.iter().map(|h| &h.0).collect::<Vec<_>>()
         );

@@ -15,8 +15,13 @@ fn main() {
     let cli = cli::Cli::parse();
     let code = match commands::dispatch(cli) {
         Ok(code) => code,
+        Err(err) if output::is_broken_pipe(&err) => {
+            eprintln!("error: standard output was closed before everything was written");
+            report::exit::FAILURE
+        }
         Err(err) => {
-            eprintln!("error: {err:#}");
+            // An error may quote a file or a server: no escape sequence reaches the terminal.
+            eprintln!("error: {}", report::terminal::clean(&format!("{err:#}")));
             report::exit::FAILURE
         }
     };

@@ -14,6 +14,43 @@ use report::{Migration, Report, Tool};
 
 use crate::cli::{Format, OutputArgs, SortArg};
 
+/// `print!` for commands: the write (and a flush) returns its error instead of
+/// panicking when standard output is closed (`preflight … | head -0`); the
+/// binary turns a broken pipe into one line and exit 2 (see `main`).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        write!(stdout, $($arg)*).and_then(|()| stdout.flush())
+    }};
+}
+
+/// `println!` for commands, like [`out!`].
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, $($arg)*).and_then(|()| stdout.flush())
+    }};
+}
+
+pub(crate) use {out, outln};
+
+/// True when `err` comes from writing to a closed pipe (EPIPE).
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind)
+            .or_else(|| {
+                cause
+                    .downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            })
+            == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// The data center name of ad-hoc `check` runs.
 pub const ADHOC: &str = "adhoc";
 
@@ -190,6 +227,15 @@ pub fn rfc3339(t: SystemTime) -> String {
 /// returns the exit code (130 when the run was interrupted).
 pub fn emit(finished: &Finished, output: &OutputArgs) -> Result<i32> {
     let report = &finished.report;
+    // The files first: a reader that closes standard output early (`| head`)
+    // must not cost the documents.
+    if let Some(dir) = &output.out {
+        write_report_files(dir, report, FileMode::from_private(output.private))?;
+        eprintln!(
+            "report written to {} (report.json, report.md, report.html, report.junit.xml, rules.csv)",
+            dir.display()
+        );
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match output.format {
@@ -214,17 +260,10 @@ pub fn emit(finished: &Finished, output: &OutputArgs) -> Result<i32> {
                     finished.elapsed
                 )
             );
-            writeln!(out, "\n{}", fitted(&summary))?;
+            writeln!(out, "\n{}", fitted(&report::terminal::clean(&summary)))?;
         }
     }
     out.flush()?;
-    if let Some(dir) = &output.out {
-        write_report_files(dir, report, FileMode::from_private(output.private))?;
-        eprintln!(
-            "report written to {} (report.json, report.md, report.html, report.junit.xml, rules.csv)",
-            dir.display()
-        );
-    }
     if report.interrupted {
         eprintln!("interrupted: the checks that had not finished are reported as not run");
     }

@@ -19,8 +19,10 @@ pub mod model;
 pub mod redact;
 mod result;
 pub mod rules;
+pub mod signature;
 pub mod summary;
 pub mod table;
+pub mod terminal;
 pub mod verdict;
 
 pub use integrity::Integrity;

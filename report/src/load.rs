@@ -6,6 +6,7 @@
 use std::io::Read;
 use std::path::Path;
 
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::integrity::{self, Integrity};
@@ -66,9 +67,91 @@ pub fn read_text(path: &Path) -> Result<String, LoadError> {
     })
 }
 
-/// Parses any JSON document, with the error's line and column.
+/// Parses any JSON document, with the error's line and column. A key twice
+/// in one object is refused (`duplicate key`, at its line and column): JSON
+/// readers disagree on which value wins, so a document carrying both could
+/// show one to a reader and verify with the other.
 pub fn parse_value(text: &str, file: &str) -> Result<Value, LoadError> {
-    serde_json::from_str(text).map_err(|e| syntax(&e, file))
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = UniqueKeys
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| syntax(&e, file))?;
+    Ok(value)
+}
+
+/// A JSON value whose objects may not repeat a key.
+struct UniqueKeys;
+
+/// The longest key quoted in an error, in characters.
+const MAX_KEY_SHOWN: usize = 64;
+
+impl<'de> DeserializeSeed<'de> for UniqueKeys {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for UniqueKeys {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(UniqueKeys)? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                let shown: String = key.chars().take(MAX_KEY_SHOWN).collect();
+                let more = if shown.len() < key.len() { "…" } else { "" };
+                return Err(serde::de::Error::custom(format!(
+                    "duplicate key `{shown}{more}` (a key may appear once per object; readers disagree on which value wins)"
+                )));
+            }
+            let value = map.next_value_seed(UniqueKeys)?;
+            object.insert(key, value);
+        }
+        Ok(Value::Object(object))
+    }
 }
 
 fn syntax(e: &serde_json::Error, file: &str) -> LoadError {
@@ -235,6 +318,39 @@ mod tests {
         );
         let err = parse_report("{\"schema_version\": 1,", "r.json").unwrap_err();
         assert!(err.to_string().contains("truncated"), "{err}");
+    }
+
+    #[test]
+    fn a_key_twice_in_one_object_is_refused_with_its_name_and_line() {
+        let text = "{\n  \"schema_version\": 1,\n  \"results\": [{\"reason\": \"open\",\n    \"reason\": \"filtered\"}]\n}";
+        let err = parse_report(text, "r.json").unwrap_err().to_string();
+        assert!(
+            err.starts_with("r.json:4:") && err.contains("duplicate key `reason`"),
+            "{err}"
+        );
+        let err = parse_value("{\"verdict\": \"GO\", \"verdict\": \"NO-GO\"}", "m.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("m.json:1:") && err.contains("`verdict`"),
+            "{err}"
+        );
+        // The same key in two objects is fine; so are nesting and every scalar.
+        let value = parse_value(
+            "{\"a\": {\"k\": 1}, \"b\": {\"k\": [true, null, -2, 1.5, \"s\"]}}",
+            "ok.json",
+        )
+        .unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"a": {"k": 1}, "b": {"k": [true, null, -2, 1.5, "s"]}})
+        );
+        let long = "k".repeat(100);
+        let err = parse_value(&format!("{{\"{long}\": 1, \"{long}\": 2}}"), "l.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(&format!("`{}…`", "k".repeat(64))), "{err}");
+        assert!(parse_value("{} trailing", "t.json").is_err());
     }
 
     #[test]

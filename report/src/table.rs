@@ -11,6 +11,7 @@ use comfy_table::{
 
 use crate::document::Groups;
 use crate::model::{CheckResult, Report, Status};
+use crate::terminal::clean;
 use crate::verdict;
 
 /// The width when nothing says otherwise (not a terminal, no `COLUMNS`).
@@ -149,8 +150,13 @@ pub fn write_table(out: &mut impl Write, report: &Report, style: TableStyle) -> 
             status,
             Cell::new(verdict::effective_severity(r).as_str()),
             // The id first and whole, to be copied; the target under the title.
-            Cell::new(format!("{}\n{}\n→ {}", r.id, r.title, r.target)),
-            Cell::new(&r.reason),
+            Cell::new(format!(
+                "{}\n{}\n→ {}",
+                clean(r.id.as_str()),
+                clean(&r.title),
+                clean(&r.target)
+            )),
+            Cell::new(clean(&r.reason)),
         ]);
     }
     writeln!(out, "{table}")?;
@@ -164,11 +170,13 @@ pub fn write_table(out: &mut impl Write, report: &Report, style: TableStyle) -> 
         writeln!(out, "\nWhat to do:")?;
         for r in todo {
             let remediation = r.remediation.as_deref().unwrap_or_default();
-            let head = format!("{} ({}):", r.id, verdict::effective_severity(r));
+            let head =
+                clean(&format!("{} ({}):", r.id, verdict::effective_severity(r))).to_string();
+            let remediation = clean(remediation);
             if head.chars().count() + 4 > usize::from(style.width) {
                 // An id longer than a line: whole on its own line, not broken.
                 writeln!(out, "  - {head}")?;
-                writeln!(out, "{}", wrap(remediation, style.width, "    ", "    "))?;
+                writeln!(out, "{}", wrap(&remediation, style.width, "    ", "    "))?;
             } else {
                 let line = format!("{head} {remediation}");
                 writeln!(out, "{}", wrap(&line, style.width, "  - ", "    "))?;

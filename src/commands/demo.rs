@@ -35,7 +35,7 @@ use probe::Plan;
 use report::Verdict;
 
 use crate::cli::DemoArgs;
-use crate::output::{self, RunSettings};
+use crate::output::{self, RunSettings, outln};
 
 pub fn demo(args: DemoArgs) -> Result<i32> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -487,34 +487,34 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
     }
     super::report::merge::write_files(&out_dir.join("merged"), &merged, mode)?;
 
-    println!("\nplan and reports: {}", out_dir.display());
+    outln!("\nplan and reports: {}", out_dir.display())?;
     for (dc, verdict) in &verdicts {
         let line = format!(
             "  {dc}: {verdict}  {}  (and report.md, report.html, report.junit.xml, rules.csv)",
             out_dir.join(dc).join("report.json").display()
         );
-        println!(
+        outln!(
             "{}",
             report::table::wrap(&line, output::text_width(), "", "    ")
-        );
+        )?;
     }
     let line = format!(
         "  merged: {}  {}  (and merge.md, merge.json, merge.junit.xml, rules.csv)",
         merged.verdict,
         out_dir.join("merged").join("merge.html").display()
     );
-    println!(
+    outln!(
         "{}",
         report::table::wrap(&line, output::text_width(), "", "    ")
-    );
+    )?;
     let line = format!(
         "  drift: {drift_verdict}  {}  (and clone-tentacles.sh, clone-tentacles.ps1)",
         out_dir.join("drift").join("report.json").display()
     );
-    println!(
+    outln!(
         "{}",
         report::table::wrap(&line, output::text_width(), "", "    ")
-    );
+    )?;
     let expected = [
         ("east", Verdict::Go),
         ("west", Verdict::NoGo),
@@ -530,12 +530,12 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
             "the lab did not behave as designed (expected east GO, west NO-GO, server NO-GO and drift NO-GO): see the tables above"
         );
     }
-    println!(
+    outln!(
         "{}",
         output::fitted(
             "The lab behaved as designed: east is GO (its resolvers disagree about the polling name: a warning), west is NO-GO (its Tentacle port is dropped, its public name is private, a proxy block page answers for its old NuGet feed, a Tentacle sits behind TLS inspection, its Tentacle proxy refuses CONNECT, and the old server is older than 2021.1); east waives the old server's version; the old server's API is NO-GO for Cloud (a deployment step runs on its built-in worker). The old and the new instance have drifted since the copy (drift is NO-GO: a project missing, a changed process, releases, packages, polling Tentacles to clone).",
         )
-    );
+    )?;
     Ok(report::exit::GO)
 }
 

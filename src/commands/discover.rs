@@ -8,6 +8,7 @@ use probe::{CheckSpec, Outcome, PlannedCheck};
 use report::{CheckId, Severity, Status};
 
 use crate::cli::DiscoverArgs;
+use crate::output::out;
 
 /// Prints the fragment; exits 2 when a file or a value in one could not be
 /// read (the fragment still covers what could) or when no instance was found.
@@ -18,10 +19,10 @@ pub fn discover(args: DiscoverArgs) -> Result<i32> {
         Source::Files(args.config)
     };
     let found = find(&source);
-    print!(
+    out!(
         "{}",
         probe::tentacle::fragment::render(&hostname(), &found.instances, &found.errors)
-    );
+    )?;
     for e in &found.errors {
         eprintln!("error: {e}");
     }

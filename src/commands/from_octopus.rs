@@ -8,6 +8,7 @@ use probe::Plan;
 use probe::octopus_inventory::{ClientOptions, GatherOptions, RenderOptions, gather, render};
 
 use crate::cli::FromOctopusArgs;
+use crate::output::out;
 
 /// Pages read per collection at most (100 items each): a server that pages
 /// forever stops here.
@@ -67,7 +68,7 @@ pub fn from_octopus(args: FromOctopusArgs) -> Result<i32> {
     let plan = Plan::parse(&rendered.plan, "<plan from-octopus>").context(
         "the plan written from this server does not parse (a bug in preflight: please report it with the server's version)",
     )?;
-    print!("{}", rendered.plan);
+    out!("{}", rendered.plan)?;
     for warning in &rendered.warnings {
         eprintln!("warning: {warning}");
     }

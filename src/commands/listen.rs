@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result, bail};
 use probe::standin::{MAX_DURATION, StandIn};
 
 use crate::cli::ListenArgs;
-use crate::output::rfc3339;
+use crate::output::{outln, rfc3339};
 
 pub fn listen(args: ListenArgs) -> Result<i32> {
     let duration = args.duration.get();
@@ -31,20 +31,20 @@ pub fn listen(args: ListenArgs) -> Result<i32> {
         let local = standin.local_addr()?;
         let thumbprint = standin.thumbprint().clone();
         let until = SystemTime::now() + duration;
-        println!(
+        outln!(
             "preflight stand-in listening on {local} for {} (until {}); Ctrl-C stops it",
             args.duration,
             rfc3339(until)
-        );
-        println!("port: {}", local.port());
-        println!("thumbprint: {thumbprint}");
-        println!(
+        )?;
+        outln!("port: {}", local.port())?;
+        outln!("thumbprint: {thumbprint}")?;
+        outln!(
             "It is not a Tentacle: it answers TLS and one plain GET per connection. From the new server's side, test the inbound rule with:"
-        );
-        println!(
+        )?;
+        outln!(
             "  preflight check tls <this host>:{} --thumbprint {thumbprint}",
             local.port()
-        );
+        )?;
         let start = Instant::now();
         let stop = async {
             if tokio::signal::ctrl_c().await.is_err() {
@@ -53,13 +53,15 @@ pub fn listen(args: ListenArgs) -> Result<i32> {
         };
         let seen = standin
             .serve(duration, stop, |entry| {
-                println!("{} {entry}", rfc3339(SystemTime::now()));
+                // A closed standard output loses the log line; the stand-in
+                // keeps serving until its time is up (the final line says so).
+                let _ = outln!("{} {entry}", rfc3339(SystemTime::now()));
             })
             .await;
-        println!(
+        outln!(
             "stopped after {}s: {seen} connection(s)",
             start.elapsed().as_secs()
-        );
+        )?;
         Ok(report::exit::GO)
     })
 }

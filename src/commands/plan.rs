@@ -4,11 +4,12 @@ use anyhow::Result;
 use probe::Plan;
 
 use crate::cli::PlanCommand;
+use crate::output::{out, outln};
 
 pub fn plan(cmd: PlanCommand) -> Result<i32> {
     match cmd {
         PlanCommand::Init => {
-            print!("{}", probe::plan::TEMPLATE);
+            out!("{}", probe::plan::TEMPLATE)?;
             Ok(report::exit::GO)
         }
         PlanCommand::FromOctopus(args) => super::from_octopus::from_octopus(args),
@@ -19,12 +20,12 @@ pub fn plan(cmd: PlanCommand) -> Result<i32> {
                 .iter()
                 .map(|dc| plan.checks_for(dc).map_or(0, <[_]>::len))
                 .sum();
-            println!(
+            outln!(
                 "{}: valid plan, {} data center(s), {} check(s)",
                 file.display(),
                 plan.datacenters().len(),
                 total
-            );
+            )?;
             for dc in plan.datacenters() {
                 let checks = plan.checks_for(dc).unwrap_or_default();
                 if checks.is_empty() {
@@ -34,7 +35,7 @@ pub fn plan(cmd: PlanCommand) -> Result<i32> {
                     );
                 }
                 for check in checks {
-                    println!("  {:<48} {}  {}", check.id, check.severity, check.title);
+                    outln!("  {:<48} {}  {}", check.id, check.severity, check.title)?;
                 }
             }
             Ok(report::exit::GO)

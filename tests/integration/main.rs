@@ -3,6 +3,7 @@
 //! sends traffic anywhere but 127.0.0.0/8 and ::1.
 
 mod cli;
+mod closed_stdout;
 mod demo;
 mod dns;
 mod docs;
@@ -13,12 +14,14 @@ mod firewall;
 mod fleet;
 mod from_octopus;
 mod hostile;
+mod hostile_reports;
 mod html_layout;
 mod listen;
 mod octopus;
 mod output;
 mod readiness;
 mod report;
+mod signed_reports;
 mod support;
 mod tentacle;
 mod tls;

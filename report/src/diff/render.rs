@@ -11,6 +11,7 @@ use crate::html::{self, esc};
 use crate::markdown::{code, run_cells, text};
 use crate::model::RunHeader;
 use crate::summary::{Markup, Syntax};
+use crate::terminal::clean;
 
 fn side_line(label: &str, s: &RunHeader) -> String {
     format!(
@@ -33,8 +34,8 @@ fn optional(v: &Option<String>) -> &str {
 
 /// Plain text for a terminal.
 pub fn write_text(out: &mut impl Write, d: &Diff) -> io::Result<()> {
-    writeln!(out, "{}", side_line("before", &d.before))?;
-    writeln!(out, "{}", side_line("after ", &d.after))?;
+    writeln!(out, "{}", clean(&side_line("before", &d.before)))?;
+    writeln!(out, "{}", clean(&side_line("after ", &d.after)))?;
     if d.plan_changed {
         writeln!(
             out,
@@ -56,22 +57,22 @@ pub fn write_text(out: &mut impl Write, d: &Diff) -> io::Result<()> {
         if !lines.is_empty() {
             writeln!(out, "\n{title} ({}):", lines.len())?;
             for line in lines {
-                writeln!(out, "  {line}")?;
+                writeln!(out, "  {}", clean(&line))?;
             }
         }
     }
     if !d.evidence.is_empty() {
         writeln!(out, "\nEvidence changed ({}):", d.evidence.len())?;
         for e in &d.evidence {
-            writeln!(out, "  {}", e.id)?;
+            writeln!(out, "  {}", clean(&e.id))?;
             for c in &e.changes {
-                writeln!(
-                    out,
-                    "    {}: {} → {}",
+                let line = format!(
+                    "{}: {} → {}",
                     c.path,
                     optional(&c.before),
                     optional(&c.after)
-                )?;
+                );
+                writeln!(out, "    {}", clean(&line))?;
             }
         }
     }

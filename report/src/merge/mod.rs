@@ -127,6 +127,9 @@ pub struct Source {
     /// Set when a later run of the same host in the same data center replaced this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<String>,
+    /// Who signed the file, when the merge checked signatures (`--allowed-signers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
 }
 
 /// A check id without its data center prefix, so rows line up across data centers.
@@ -152,10 +155,11 @@ pub fn merge(inputs: &[Loaded], tool: Tool, allow_mixed_plans: bool) -> Result<M
         let listing: Vec<String> = plans
             .iter()
             .map(|(digest, files)| {
-                let short = if digest.is_empty() {
-                    "(no plan)"
+                // A digest read from a file is untrusted: shorten by characters, not bytes.
+                let short: String = if digest.is_empty() {
+                    "(no plan)".into()
                 } else {
-                    &digest[..digest.len().min(12)]
+                    digest.chars().take(12).collect()
                 };
                 format!("{short} in {}", files.join(", "))
             })
@@ -259,6 +263,7 @@ fn source(l: &Loaded) -> Source {
         }
         .into(),
         replaced_by: None,
+        signed_by: None,
     }
 }
 

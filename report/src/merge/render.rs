@@ -12,6 +12,7 @@ use crate::html::{self, esc};
 use crate::markdown::{code, run_cells, text};
 use crate::model::{Severity, Status};
 use crate::table::{fitted_table, wrap};
+use crate::terminal::clean;
 use crate::verdict::Verdict;
 
 /// A cell as a reader sees it: `FAIL`, or `FAIL (1/2)` when only some hosts failed; `—` when absent.
@@ -48,12 +49,16 @@ fn shown_severity(row: &MatrixRow) -> Severity {
     }
 }
 
-/// A source's integrity, with the run that replaced it: `verified (replaced by b.json)`.
+/// A source's integrity, its signer and the run that replaced it: `verified, signed by alice@example.com (replaced by b.json)`.
 fn integrity_note(s: &Source) -> String {
-    match &s.replaced_by {
-        Some(by) => format!("{} (replaced by {by})", s.integrity),
-        None => s.integrity.clone(),
+    let mut note = s.integrity.clone();
+    if let Some(signer) = &s.signed_by {
+        note.push_str(&format!(", signed by {signer}"));
     }
+    if let Some(by) = &s.replaced_by {
+        note.push_str(&format!(" (replaced by {by})"));
+    }
+    note
 }
 
 /// One line per data center: `east: GO (jump01)`.
@@ -95,7 +100,7 @@ pub fn write_table(out: &mut impl Write, m: &Merged, width: u16) -> io::Result<(
     header.extend(
         m.datacenters
             .iter()
-            .map(|d| TableCell::new(format!("{}\n{}", d.name, d.verdict))),
+            .map(|d| TableCell::new(format!("{}\n{}", clean(&d.name), d.verdict))),
     );
     let id_width = m
         .matrix
@@ -110,7 +115,7 @@ pub fn write_table(out: &mut impl Write, m: &Merged, width: u16) -> io::Result<(
     );
     for row in &m.matrix {
         let mut cells = vec![
-            TableCell::new(&row.check),
+            TableCell::new(clean(&row.check)),
             TableCell::new(shown_severity(row).as_str()),
         ];
         cells.extend(
@@ -122,28 +127,33 @@ pub fn write_table(out: &mut impl Write, m: &Merged, width: u16) -> io::Result<(
     }
     writeln!(out, "{table}")?;
     writeln!(out)?;
-    for line in dc_lines(m) {
-        writeln!(out, "{}", wrap(&line, width, "", "  "))?;
-    }
+    let mut lines = dc_lines(m);
     for p in &m.worker_pools {
-        let line = format!(
+        lines.push(format!(
             "pool {} in {}: {}: {}",
             p.pool,
             p.datacenter,
             p.status.as_str().to_uppercase(),
             p.reason
-        );
-        writeln!(out, "{}", wrap(&line, width, "", "  "))?;
+        ));
     }
     for s in m
         .sources
         .iter()
         .filter(|s| s.integrity != "verified" || s.replaced_by.is_some())
     {
-        match &s.replaced_by {
-            Some(by) => writeln!(out, "note: {} is replaced by the later run {by}", s.file)?,
-            None => writeln!(out, "warning: {}: digest {}", s.file, s.integrity)?,
+        lines.push(match &s.replaced_by {
+            Some(by) => format!("note: {} is replaced by the later run {by}", s.file),
+            None => format!("warning: {}: digest {}", s.file, s.integrity),
+        });
+    }
+    for s in &m.sources {
+        if let Some(signer) = &s.signed_by {
+            lines.push(format!("signed: {} by {signer}", s.file));
         }
+    }
+    for line in lines {
+        writeln!(out, "{}", wrap(&clean(&line), width, "", "  "))?;
     }
     crate::rules::write_text(out, &m.rules(), width)?;
     writeln!(

@@ -452,3 +452,147 @@ fn a_matrix_row_never_shows_a_warning_beside_blocker() {
     let row = md.lines().find(|l| l.contains("`dns.polling`")).unwrap();
     assert!(row.contains("| blocker |"), "a cell blocks: {md}");
 }
+
+#[test]
+fn a_plan_digest_of_multi_byte_characters_is_shortened_without_a_panic() {
+    let a = run("east", "j1", "t", vec![]);
+    let mut b = run("west", "j2", "t", vec![]);
+    // Byte 12 falls inside the fifth character (1 + 3 + 3 + 3 + 3 bytes).
+    b.report.plan_sha256 = format!("a{}", "€".repeat(15));
+    let err = merge(&[a, b], tool(), false).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("a{} in west-j2-t.json", "€".repeat(11))),
+        "twelve characters, not twelve bytes: {err}"
+    );
+}
+
+mod properties {
+    //! Merges of two or more reports from different plans: never a panic;
+    //! every input check appears once; the verdicts follow from the inputs.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const STATUSES: [Status; 6] = [
+        Status::Pass,
+        Status::Fail,
+        Status::Warn,
+        Status::Error,
+        Status::Skipped,
+        Status::Waived,
+    ];
+    const SEVERITIES: [Severity; 3] = [Severity::Blocker, Severity::Warning, Severity::Info];
+    const DATACENTERS: [&str; 3] = ["east", "west", "Süd Ost"];
+
+    /// A generated result: check name index, status index, severity index, reason.
+    type Spec = (usize, usize, usize, String);
+
+    fn arb_results() -> impl Strategy<Value = Vec<Spec>> {
+        proptest::collection::btree_map(0usize..6, (0usize..6, 0usize..3, ".{0,12}"), 0..6)
+            .prop_map(|m| {
+                m.into_iter()
+                    .map(|(name, (status, severity, reason))| (name, status, severity, reason))
+                    .collect()
+            })
+    }
+
+    /// One report: its data center, plan digest (any text: a file's) and results.
+    fn arb_report() -> impl Strategy<Value = (usize, String, Vec<Spec>)> {
+        (0usize..3, "[a-f0-9€é]{0,16}", arb_results())
+    }
+
+    fn build(i: usize, dc: usize, plan: &str, results: &[Spec]) -> Loaded {
+        let dc = DATACENTERS[dc];
+        let results = results
+            .iter()
+            .map(|(name, status, severity, reason)| {
+                let mut r = result(
+                    &format!("dc.{}.tcp.check-{name}", slug(dc)),
+                    SEVERITIES[*severity],
+                    STATUSES[*status],
+                );
+                r.reason = reason.clone();
+                r
+            })
+            .collect();
+        // A host of its own per input: no run replaces another.
+        let mut l = run(dc, &format!("host{i}"), "2026-01-01T00:00:00Z", results);
+        l.report.plan_sha256 = plan.to_string();
+        l.file = format!("input-{i}.json");
+        l
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn merges_of_reports_from_different_plans_keep_every_check_and_the_verdict(
+            specs in proptest::collection::vec(arb_report(), 2..5)
+        ) {
+            let inputs: Vec<Loaded> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, (dc, plan, results))| build(i, *dc, plan, results))
+                .collect();
+            let plans: std::collections::BTreeSet<&str> =
+                inputs.iter().map(|l| l.report.plan_sha256.as_str()).collect();
+            let strict = merge(&inputs, tool(), false);
+            prop_assert_eq!(strict.is_err(), plans.len() > 1);
+            if let Err(e) = &strict {
+                prop_assert!(e.to_string().contains("--allow-mixed-plans"));
+            }
+            let m = merge(&inputs, tool(), true).unwrap();
+
+            // Every input check appears once: one row per key, one entry per run.
+            let mut keys: Vec<&str> = m.matrix.iter().map(|r| r.check.as_str()).collect();
+            let rows = keys.len();
+            keys.sort_unstable();
+            keys.dedup();
+            prop_assert_eq!(keys.len(), rows, "a check has two rows");
+            for l in &inputs {
+                for r in &l.report.results {
+                    let key = row_key(r.id.as_str(), &l.report.datacenter);
+                    let row = m.matrix.iter().find(|row| row.check == key);
+                    prop_assert!(row.is_some(), "{} is missing", key);
+                    let cell = &row.unwrap().cells[&l.report.datacenter];
+                    let entries: Vec<_> = cell.runs.iter().filter(|h| h.host == l.report.host).collect();
+                    prop_assert_eq!(entries.len(), 1);
+                    prop_assert_eq!(entries[0].status, r.status);
+                    prop_assert_eq!(&entries[0].reason, &r.reason);
+                    prop_assert!(cell.status.severity_rank() >= r.status.severity_rank());
+                    prop_assert!(!verdict::blocks(r) || cell.blocks);
+                }
+            }
+            let cells: usize = m.matrix.iter().flat_map(|r| r.cells.values()).map(|c| c.runs.len()).sum();
+            let checks: usize = inputs.iter().map(|l| l.report.results.len()).sum();
+            prop_assert_eq!(cells, checks, "a check counted twice");
+
+            // The verdicts follow from the inputs.
+            let expected = Verdict::of_parts(inputs.iter().map(|l| Verdict::of(&l.report.results, l.report.interrupted)));
+            prop_assert_eq!(m.verdict, expected);
+            for dc in &m.datacenters {
+                let runs: Vec<&Loaded> = inputs.iter().filter(|l| l.report.datacenter == dc.name).collect();
+                prop_assert_eq!(
+                    dc.verdict,
+                    Verdict::of_parts(runs.iter().map(|l| Verdict::of(&l.report.results, l.report.interrupted)))
+                );
+                let all: Vec<CheckResult> = runs.iter().flat_map(|l| l.report.results.clone()).collect();
+                prop_assert_eq!(&dc.summary, &Summary::of(&all));
+            }
+            prop_assert_eq!(m.plan_sha256.len(), plans.len());
+
+            // It renders in every form, and what it writes reads back verified.
+            let mut out = Vec::new();
+            render::write_table(&mut out, &m, crate::table::DEFAULT_WIDTH).unwrap();
+            render::write_markdown(&mut out, &m).unwrap();
+            render::write_html(&mut out, &m).unwrap();
+            render::write_junit(&mut out, &m).unwrap();
+            let mut json = Vec::new();
+            m.write_json(&mut json).unwrap();
+            let back = crate::load::parse_merged(std::str::from_utf8(&json).unwrap(), "m.json").unwrap();
+            prop_assert!(back.integrity.is_verified());
+            prop_assert_eq!(back.merged.verdict, m.verdict);
+        }
+    }
+}

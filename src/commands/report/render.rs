@@ -34,7 +34,11 @@ pub fn render(args: RenderArgs) -> Result<i32> {
                         report.datacenter,
                         report::document::verdict_line(report)
                     );
-                    writeln!(out, "\n{}", output::fitted(&verdict))?;
+                    writeln!(
+                        out,
+                        "\n{}",
+                        output::fitted(&report::terminal::clean(&verdict))
+                    )?;
                 }
             }
         }
