@@ -105,7 +105,13 @@ pub async fn run_checks_async_with_resolvers(
             std::future::pending::<()>().await;
         }
     };
-    let mut results = probe::runner::run(checks, &ctx, settings.concurrency, cancel, |r| {
+    // Every check starts at once unless the open-file limit says otherwise.
+    let (concurrency, note) = probe::net::descriptors::Descriptors::raise()
+        .concurrency(settings.concurrency, checks.len());
+    if let Some(note) = note {
+        progress.suspend(|| eprintln!("note: {note}"));
+    }
+    let mut results = probe::runner::run(checks, &ctx, concurrency, cancel, |r| {
         progress.set_message(r.id.to_string());
         progress.inc(1);
     })

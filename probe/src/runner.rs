@@ -12,8 +12,10 @@ use crate::checks;
 use crate::contract::{Context, Outcome};
 use crate::plan::PlanWaiver;
 
-/// How many checks run at once, by default.
-pub const DEFAULT_CONCURRENCY: usize = 256;
+/// How many checks run at once, by default: no bound of its own, so every
+/// connect starts at once; the open-file limit bounds it
+/// (`net::descriptors::Descriptors::concurrency`).
+pub const DEFAULT_CONCURRENCY: usize = usize::MAX;
 /// Per-operation timeout, by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 

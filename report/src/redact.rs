@@ -16,7 +16,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use regex::{Captures, Regex};
+use regex::{Captures, Regex, RegexSet};
 use serde_json::Value;
 
 use crate::model::{CheckId, Report, slug};
@@ -128,6 +128,11 @@ impl Redactor {
                 out = Cow::Owned(out.replace(secret.as_str(), REDACTED));
             }
         }
+        // One pass tells whether any pattern matches at all: most text
+        // (addresses, states, reasons) holds nothing to redact.
+        if !ANY_PATTERN.is_match(&out) {
+            return out;
+        }
         for (pattern, replacement) in PATTERNS.iter() {
             if let Cow::Owned(s) = pattern.replace_all(&out, replacement.as_str()) {
                 out = Cow::Owned(s);
@@ -154,10 +159,25 @@ impl Redactor {
                     .iter()
                     .filter_map(|k| map.get(*k).and_then(Value::as_str))
                     .any(is_secret_key);
+                let secret = |key: &str| is_secret_key(key) || (named_secret && key == "value");
+                if map
+                    .keys()
+                    .all(|key| matches!(self.text(key), Cow::Borrowed(_)))
+                {
+                    // The common case: no key to change, so the map stays as it is.
+                    for (key, item) in map.iter_mut() {
+                        if secret(key) {
+                            blank(item);
+                        } else {
+                            self.value(item);
+                        }
+                    }
+                    return;
+                }
                 let entries = std::mem::take(map);
                 for (key, mut item) in entries {
                     let key = self.text(&key).into_owned();
-                    if is_secret_key(&key) || (named_secret && key == "value") {
+                    if secret(&key) {
                         blank(&mut item);
                     } else {
                         self.value(&mut item);
@@ -252,6 +272,16 @@ static PATTERNS: LazyLock<Vec<(Regex, String)>> = LazyLock::new(|| {
             )
         })
         .collect()
+});
+
+/// Every pattern [`Redactor::text`] applies, as one set: text none of them
+/// matches is returned as it is without running each.
+static ANY_PATTERN: LazyLock<RegexSet> = LazyLock::new(|| {
+    let patterns = PATTERNS
+        .iter()
+        .map(|(p, _)| p.as_str())
+        .chain([AUTHORIZATION.as_str(), BASIC.as_str()]);
+    RegexSet::new(patterns).expect("static redaction patterns")
 });
 
 /// `Authorization: <scheme> <credentials>` (and `Proxy-Authorization`), to the end of the line.

@@ -4,6 +4,7 @@
 
 mod cli;
 mod demo;
+mod descriptors;
 mod dns;
 mod feeds;
 mod feeds_e2e;

@@ -1,8 +1,10 @@
 //! The network layer every check family stands on, and nothing above it:
 //! TCP connects (`tcp`), the run's resolvers (`resolve`), HTTP clients
 //! (`http`), the one proxy model and its choice (`proxy`) and HTTP CONNECT
-//! tunnels (`tunnel`). It imports no check family; families import it.
+//! tunnels (`tunnel`); `descriptors`, how many checks the open-file limit
+//! lets run at once. It imports no check family; families import it.
 
+pub mod descriptors;
 pub(crate) mod http;
 pub mod proxy;
 pub mod resolve;
