@@ -76,7 +76,9 @@ pub fn run_checks_with_resolvers(
     settings: &RunSettings,
     resolvers: &[ResolverSpec],
 ) -> Result<Finished> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread: the runner polls every check from this task anyway, and
+    // I/O readiness then wakes it without a hop between threads.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;

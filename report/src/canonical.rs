@@ -23,6 +23,7 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::io::Write;
+use std::ops::Range;
 
 use serde::ser::{self, Impossible, Serialize};
 use serde_json::ser::{Compound, PrettyFormatter};
@@ -316,13 +317,15 @@ impl<W: Write> ser::SerializeTupleVariant for Seq<'_, W> {
 }
 
 /// An object being written: members buffered until the end, then sorted,
-/// except the streamed one (see the module's documentation).
+/// except the streamed one (see the module's documentation). Every member's
+/// bytes go into one buffer; the members are ranges of it.
 pub struct Object<'o, W> {
     out: &'o mut W,
     top: Top,
     /// Written after the closing `}` (a struct variant's own `}`).
     suffix: Option<&'static [u8]>,
-    members: Vec<(Cow<'static, str>, Vec<u8>)>,
+    members: Vec<(Cow<'static, str>, Range<usize>)>,
+    buffer: Vec<u8>,
     /// A map's key waiting for its value.
     key: Option<String>,
     /// The streamed member's key, once it has been written.
@@ -338,6 +341,7 @@ impl<'o, W: Write> Object<'o, W> {
             top,
             suffix,
             members: Vec::new(),
+            buffer: Vec::new(),
             key: None,
             streamed: None,
             written: false,
@@ -369,8 +373,8 @@ impl<'o, W: Write> Object<'o, W> {
             let rest = self.members.split_off(later);
             let before = std::mem::replace(&mut self.members, rest);
             raw(self.out, b"{")?;
-            for (k, bytes) in &before {
-                self.write_member(k, bytes)?;
+            for (k, range) in &before {
+                write_member(self.out, &mut self.written, k, &self.buffer[range.clone()])?;
             }
             if self.written {
                 raw(self.out, b",")?;
@@ -382,32 +386,20 @@ impl<'o, W: Write> Object<'o, W> {
             self.streamed = Some(stream);
             return Ok(());
         }
-        let mut bytes = Vec::new();
-        value.serialize(Canonical::nested(&mut bytes))?;
-        self.members.push((key, bytes));
+        let start = self.buffer.len();
+        value.serialize(Canonical::nested(&mut self.buffer))?;
+        self.members.push((key, start..self.buffer.len()));
         Ok(())
-    }
-
-    fn write_member(&mut self, key: &str, bytes: &[u8]) -> Result<(), Error> {
-        if self.written {
-            raw(self.out, b",")?;
-        }
-        self.written = true;
-        scalar(self.out, key)?;
-        raw(self.out, b":")?;
-        raw(self.out, bytes)
     }
 
     /// Writes what is left and closes the object; gives the output back.
     fn finish(mut self) -> Result<&'o mut W, Error> {
-        let streamed = self.streamed.is_some();
-        if !streamed {
+        if self.streamed.is_none() {
             raw(self.out, b"{")?;
         }
-        let mut members = std::mem::take(&mut self.members);
-        sort_members(&mut members);
-        for (k, bytes) in &members {
-            self.write_member(k, bytes)?;
+        sort_members(&mut self.members);
+        for (k, range) in &self.members {
+            write_member(self.out, &mut self.written, k, &self.buffer[range.clone()])?;
         }
         raw(self.out, b"}")?;
         if let Some(suffix) = self.suffix {
@@ -417,17 +409,33 @@ impl<'o, W: Write> Object<'o, W> {
     }
 }
 
-/// Sorts members by key and keeps the last of a repeated key.
-fn sort_members(members: &mut Vec<(Cow<'static, str>, Vec<u8>)>) {
-    members.sort_by(|a, b| key_order(&a.0, &b.0));
-    let mut i = 0;
-    while i + 1 < members.len() {
-        if members[i].0 == members[i + 1].0 {
-            members.remove(i);
-        } else {
-            i += 1;
-        }
+fn write_member<W: Write>(
+    out: &mut W,
+    written: &mut bool,
+    key: &str,
+    bytes: &[u8],
+) -> Result<(), Error> {
+    if *written {
+        raw(out, b",")?;
     }
+    *written = true;
+    scalar(out, key)?;
+    raw(out, b":")?;
+    raw(out, bytes)
+}
+
+/// Sorts members by key and keeps the last of a repeated key.
+fn sort_members(members: &mut Vec<(Cow<'static, str>, Range<usize>)>) {
+    // Stable: of a repeated key, the last one written stays last.
+    members.sort_by(|a, b| key_order(&a.0, &b.0));
+    members.dedup_by(|later, earlier| {
+        if later.0 == earlier.0 {
+            std::mem::swap(later, earlier);
+            true
+        } else {
+            false
+        }
+    });
 }
 
 impl<W: Write> ser::SerializeStruct for Object<'_, W> {

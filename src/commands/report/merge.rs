@@ -23,7 +23,11 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
         version: env!("CARGO_PKG_VERSION").into(),
     };
     let mut merged = merge::merge(&inputs, tool, args.allow_mixed_plans)?;
-    merged.seal();
+    // JSON carries the digest it computes while writing; the other documents
+    // print it, so they need it first.
+    if !matches!(args.format, MergeFormat::Json) || args.out.is_some() {
+        merged.seal();
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
