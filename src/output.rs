@@ -220,12 +220,9 @@ pub fn print_table(out: &mut impl Write, report: &Report) -> Result<()> {
 /// place (`report.json` last): a full disk or any write error leaves the
 /// previous set of documents as it was.
 pub fn write_report_files(dir: &Path, report: &Report) -> Result<()> {
-    let rendered = report::files::render_report_files(report)?;
-    let files: Vec<(&str, &[u8])> = rendered
-        .iter()
-        .map(|(name, bytes)| (*name, &bytes[..]))
-        .collect();
-    write_atomic_set(dir, &files)
+    write_atomic_with(dir, &report::files::REPORT_FILES, |name, out| {
+        report::files::write_document(report, name, out)
+    })
 }
 
 /// Writes a file so that a reader sees either the old content or the whole
@@ -238,17 +235,39 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
 /// first, and only when all are written, each renamed over its target. On an
 /// error the temporary files are removed and no target is touched.
 pub fn write_atomic_set(dir: &Path, files: &[(&str, &[u8])]) -> Result<()> {
+    let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+    write_atomic_with(dir, &names, |name, out| {
+        let bytes = files
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(&[][..], |(_, b)| *b);
+        out.write_all(bytes)
+    })
+}
+
+/// [`write_atomic_set`] with each file's content streamed by `render` into
+/// its temporary file (buffered) instead of held in memory.
+pub fn write_atomic_with(
+    dir: &Path,
+    names: &[&str],
+    mut render: impl FnMut(&str, &mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
+) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
-    let mut staged = Vec::with_capacity(files.len());
-    for (name, bytes) in files {
+    let mut staged = Vec::with_capacity(names.len());
+    for name in names {
         let target = dir.join(name);
         let mut tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .tempfile_in(dir)
             .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-        tmp.write_all(bytes)
-            .and_then(|()| tmp.as_file().sync_all())
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, tmp.as_file_mut());
+        render(name, &mut out)
+            .and_then(|()| out.flush())
+            .with_context(|| format!("cannot write {}", target.display()))?;
+        drop(out);
+        tmp.as_file()
+            .sync_all()
             .with_context(|| format!("cannot write {}", target.display()))?;
         staged.push((tmp, target));
     }

@@ -1,5 +1,5 @@
 //! The documents `--out DIR` writes, rendered in one place: the binary
-//! writes them, the redaction tests read every one of them.
+//! streams each into its file, the redaction tests read every one of them.
 
 use std::io;
 
@@ -14,18 +14,29 @@ pub const REPORT_FILES: [&str; 4] = [
     "report.json",
 ];
 
+/// Writes the document named `name` (one of [`REPORT_FILES`]) of `report`
+/// to `out`, as it renders: nothing is held in memory but the writer's buffer.
+pub fn write_document(report: &Report, name: &str, out: &mut impl io::Write) -> io::Result<()> {
+    match name {
+        "report.md" => crate::markdown::write_markdown(out, report),
+        "report.html" => crate::html::write_html(out, report),
+        "report.junit.xml" => crate::junit::write_junit(out, report),
+        "report.json" => report.write_json(out),
+        other => Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("no such document: {other}"),
+        )),
+    }
+}
+
 /// Every document of `report`, named as in [`REPORT_FILES`] and in that order.
 pub fn render_report_files(report: &Report) -> io::Result<Vec<(&'static str, Vec<u8>)>> {
-    let mut md = Vec::new();
-    crate::markdown::write_markdown(&mut md, report)?;
-    let mut html = Vec::new();
-    crate::html::write_html(&mut html, report)?;
-    let mut junit = Vec::new();
-    crate::junit::write_junit(&mut junit, report)?;
-    let mut json = Vec::new();
-    report.write_json(&mut json)?;
-    Ok(REPORT_FILES
+    REPORT_FILES
         .into_iter()
-        .zip([md, html, junit, json])
-        .collect())
+        .map(|name| {
+            let mut bytes = Vec::new();
+            write_document(report, name, &mut bytes)?;
+            Ok((name, bytes))
+        })
+        .collect()
 }

@@ -51,17 +51,10 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
 
 /// Writes the merged document in every format, atomically as a set.
 pub fn write_files(dir: &std::path::Path, merged: &Merged) -> Result<()> {
-    let mut md = Vec::new();
-    render::write_markdown(&mut md, merged)?;
-    let mut html = Vec::new();
-    render::write_html(&mut html, merged)?;
-    let mut junit = Vec::new();
-    render::write_junit(&mut junit, merged)?;
-    let mut json = Vec::new();
-    merged.write_json(&mut json)?;
-    let files: Vec<(&str, &[u8])> = MERGE_FILES
-        .into_iter()
-        .zip([&md[..], &html[..], &junit[..], &json[..]])
-        .collect();
-    output::write_atomic_set(dir, &files)
+    output::write_atomic_with(dir, &MERGE_FILES, |name, out| match name {
+        "merge.md" => render::write_markdown(out, merged),
+        "merge.html" => render::write_html(out, merged),
+        "merge.junit.xml" => render::write_junit(out, merged),
+        _ => merged.write_json(out),
+    })
 }
