@@ -635,11 +635,11 @@ where
             return Ok(());
         }
         ser::SerializeStruct::serialize_field(&mut self.pretty, key, value)?;
-        if let Some(canonical) = &mut self.canonical {
-            if canonical.member(Cow::Borrowed(key), value).is_err() {
-                // The seal recomputes the digest without streaming.
-                self.canonical = None;
-            }
+        if let Some(canonical) = &mut self.canonical
+            && canonical.member(Cow::Borrowed(key), value).is_err()
+        {
+            // The seal recomputes the digest without streaming.
+            self.canonical = None;
         }
         Ok(())
     }

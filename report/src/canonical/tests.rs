@@ -151,16 +151,16 @@ fn result(i: usize) -> CheckResult {
         title: format!("TCP reach 192.0.2.{i}:443"),
         target: format!("192.0.2.{i}:443"),
         severity: Severity::Blocker,
-        status: if i % 2 == 0 {
+        status: if i.is_multiple_of(2) {
             Status::Pass
         } else {
             Status::Waived
         },
         reason: "open".into(),
-        remediation: (i % 3 == 0).then(|| "open the firewall".into()),
+        remediation: i.is_multiple_of(3).then(|| "open the firewall".into()),
         evidence: json!({"addresses": [{"address": format!("192.0.2.{i}:443"), "state": "open", "connect_ms": i}], "resolver": "literal"}),
         elapsed_ms: i as u64,
-        waiver: (i % 2 == 1).then(|| Waiver {
+        waiver: (!i.is_multiple_of(2)).then(|| Waiver {
             reason: "later".into(),
             ticket: "CHG-1".into(),
             original_status: Status::Fail,
