@@ -113,9 +113,12 @@ pub async fn run_checks_async_with_resolvers(
     if let Some(note) = note {
         progress.suspend(|| eprintln!("note: {note}"));
     }
+    let shown = !progress.is_hidden();
     let mut results = probe::runner::run(checks, &ctx, concurrency, cancel, |r| {
-        progress.set_message(r.id.to_string());
-        progress.inc(1);
+        if shown {
+            progress.set_message(r.id.to_string());
+            progress.inc(1);
+        }
     })
     .await;
     progress.finish_and_clear();

@@ -87,7 +87,9 @@ impl Redactor {
             }
         }
         for r in results {
-            r.id = self.id(&r.id);
+            if let Some(id) = self.changed_id(&r.id) {
+                r.id = id;
+            }
             self.in_place(&mut r.title);
             self.in_place(&mut r.target);
             self.in_place(&mut r.reason);
@@ -104,14 +106,22 @@ impl Redactor {
 
     /// Redacts a check id: a secret can reach one only slugged (from an ad-hoc target).
     pub fn id(&self, id: &CheckId) -> CheckId {
-        let mut text = self.text(id.as_str()).into_owned();
+        self.changed_id(id).unwrap_or_else(|| id.clone())
+    }
+
+    /// The redacted id, when redaction changes it.
+    fn changed_id(&self, id: &CheckId) -> Option<CheckId> {
+        let mut text = self.text(id.as_str());
         for secret in &self.secrets {
             let slugged = slug(secret);
             if slugged.len() >= MIN_SECRET_LEN && text.contains(&slugged) {
-                text = text.replace(&slugged, "redacted");
+                text = Cow::Owned(text.replace(&slugged, "redacted"));
             }
         }
-        CheckId::new(text)
+        match text {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(text) => Some(CheckId::new(text)),
+        }
     }
 
     fn in_place(&self, text: &mut String) {
