@@ -485,7 +485,8 @@ pub struct RunArgs {
     /// Per-connection timeout, with a unit ("500ms", "3s"); overrides the plan's default.
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<PlanDuration>,
-    /// Checks in flight at once; overrides the plan's default (256).
+    /// Checks in flight at once; overrides the plan's default (as many as the
+    /// open-file limit allows, which preflight raises to the hard limit).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub concurrency: Option<u32>,
     /// Also trust the CA certificates in this PEM file for HTTPS checks (feeds

@@ -113,7 +113,9 @@ pub fn run_checks_with_resolvers(
     settings: &RunSettings,
     resolvers: &[ResolverSpec],
 ) -> Result<Finished> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread: the runner polls every check from this task anyway, and
+    // I/O readiness then wakes it without a hop between threads.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
@@ -145,9 +147,18 @@ pub async fn run_checks_async_with_resolvers(
         }
         interrupted.store(true, std::sync::atomic::Ordering::SeqCst);
     };
-    let mut results = probe::runner::run(checks, &ctx, settings.concurrency, cancel, |r| {
-        progress.set_message(r.id.to_string());
-        progress.inc(1);
+    // Every check starts at once unless the open-file limit says otherwise.
+    let (concurrency, note) = probe::net::descriptors::Descriptors::raise()
+        .concurrency(settings.concurrency, checks.len());
+    if let Some(note) = note {
+        progress.suspend(|| eprintln!("note: {note}"));
+    }
+    let shown = !progress.is_hidden();
+    let mut results = probe::runner::run(checks, &ctx, concurrency, cancel, |r| {
+        if shown {
+            progress.set_message(r.id.to_string());
+            progress.inc(1);
+        }
     })
     .await;
     progress.finish_and_clear();
@@ -367,12 +378,9 @@ impl FileMode {
 /// place (`report.json` last): a full disk or any write error leaves the
 /// previous set of documents as it was.
 pub fn write_report_files(dir: &Path, report: &Report, mode: FileMode) -> Result<()> {
-    let rendered = report::files::render_report_files(report)?;
-    let files: Vec<(&str, &[u8])> = rendered
-        .iter()
-        .map(|(name, bytes)| (*name, &bytes[..]))
-        .collect();
-    write_atomic_set(dir, &files, mode)
+    write_atomic_with(dir, &report::files::REPORT_FILES, mode, |name, out| {
+        report::files::write_document(report, name, out)
+    })
 }
 
 /// Writes a file so that a reader sees either the old content or the whole
@@ -387,10 +395,28 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8], mode: FileMode) -> Res
 /// temporary file is created with the final mode (umask applied), so the
 /// rename changes nothing but the name.
 pub fn write_atomic_set(dir: &Path, files: &[(&str, &[u8])], mode: FileMode) -> Result<()> {
+    let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+    write_atomic_with(dir, &names, mode, |name, out| {
+        let bytes = files
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(&[][..], |(_, b)| *b);
+        out.write_all(bytes)
+    })
+}
+
+/// [`write_atomic_set`] with each file's content streamed by `render` into
+/// its temporary file (buffered) instead of held in memory.
+pub fn write_atomic_with(
+    dir: &Path,
+    names: &[&str],
+    mode: FileMode,
+    mut render: impl FnMut(&str, &mut std::io::BufWriter<&mut std::fs::File>) -> std::io::Result<()>,
+) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
-    let mut staged = Vec::with_capacity(files.len());
-    for (name, bytes) in files {
+    let mut staged = Vec::with_capacity(names.len());
+    for name in names {
         let target = dir.join(name);
         let prefix = format!(".{name}.");
         let mut builder = tempfile::Builder::new();
@@ -402,8 +428,13 @@ pub fn write_atomic_set(dir: &Path, files: &[(&str, &[u8])], mode: FileMode) -> 
         let mut tmp = builder
             .tempfile_in(dir)
             .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-        tmp.write_all(bytes)
-            .and_then(|()| tmp.as_file().sync_all())
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, tmp.as_file_mut());
+        render(name, &mut out)
+            .and_then(|()| out.flush())
+            .with_context(|| format!("cannot write {}", target.display()))?;
+        drop(out);
+        tmp.as_file()
+            .sync_all()
             .with_context(|| format!("cannot write {}", target.display()))?;
         staged.push((tmp, target));
     }

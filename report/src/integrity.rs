@@ -10,14 +10,19 @@
 //! The Markdown and HTML documents print it, so the copy pasted into a change
 //! ticket pins the JSON down.
 
+use std::io::{self, Write};
+
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::canonical::{self, Tee, Top};
+
 /// The top-level field that carries the digest.
 pub const DIGEST_FIELD: &str = "report_sha256";
 
-/// Writes `value` in canonical form.
+/// Writes `value` in canonical form (the reference: [`crate::canonical`]
+/// writes the same bytes from any `Serialize`).
 pub fn canonical(value: &Value, out: &mut Vec<u8>) {
     match value {
         Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {
@@ -54,21 +59,93 @@ pub fn canonical(value: &Value, out: &mut Vec<u8>) {
 /// The digest of a document: lowercase hex SHA-256 of its canonical form
 /// without the top-level [`DIGEST_FIELD`].
 pub fn digest_of(document: &Value) -> String {
-    let mut bytes = Vec::new();
-    match document {
-        Value::Object(map) if map.contains_key(DIGEST_FIELD) => {
-            let mut map = map.clone();
-            map.remove(DIGEST_FIELD);
-            canonical(&Value::Object(map), &mut bytes);
-        }
-        other => canonical(other, &mut bytes),
-    }
-    hex(&Sha256::digest(&bytes))
+    // Written straight into the hash: no copy of the document to drop the field.
+    digest_streaming(document, None)
 }
 
-/// The digest of anything that serializes to a JSON document.
+/// The digest of anything that serializes to a JSON document (the same as
+/// [`digest_of`] over its `serde_json::to_value`, without building that value).
 pub fn digest_of_serializable(document: &impl Serialize) -> String {
-    digest_of(&serde_json::to_value(document).unwrap_or(Value::Null))
+    digest_streaming(document, None)
+}
+
+/// [`digest_of_serializable`], writing the top-level member `stream` (a
+/// report's `results`) into the hash as it is serialized instead of
+/// buffering it: memory stays at one element's canonical bytes.
+pub fn digest_streaming(
+    document: &(impl Serialize + ?Sized),
+    stream: Option<&'static str>,
+) -> String {
+    let mut hash = HashWriter::default();
+    let top = Top {
+        skip: Some(DIGEST_FIELD),
+        stream,
+    };
+    match canonical::write(document, &mut hash, top) {
+        Ok(()) => hash.finish(),
+        Err(e) if stream.is_some() && canonical::is_out_of_order(&e) => {
+            digest_streaming(document, None)
+        }
+        // Only a hand-written `Serialize` can fail (a map with an object as
+        // key); `to_value` failing made the digest that of `null`.
+        Err(_) => digest_of(&Value::Null),
+    }
+}
+
+/// Writes `document` as pretty JSON to `out` (buffered, flushed at the end)
+/// with the digest of what was written as its last member, [`DIGEST_FIELD`]
+/// (whatever that field held before), and returns the digest. One pass: the
+/// canonical bytes are hashed while the pretty ones are written, `stream`
+/// as in [`digest_streaming`].
+pub fn write_sealed(
+    document: &(impl Serialize + ?Sized),
+    stream: Option<&'static str>,
+    out: &mut impl Write,
+) -> io::Result<String> {
+    let mut out = io::BufWriter::with_capacity(64 * 1024, out);
+    let mut pretty = serde_json::Serializer::pretty(&mut out);
+    let mut hash = HashWriter::default();
+    let mut digest = String::new();
+    let tee = Tee {
+        pretty: &mut pretty,
+        canonical: &mut hash,
+        top: Top {
+            skip: Some(DIGEST_FIELD),
+            stream,
+        },
+        seal: |streamed: Option<&mut HashWriter>| {
+            digest = match streamed {
+                Some(hash) => std::mem::take(hash).finish(),
+                None => digest_streaming(document, None),
+            };
+            digest.clone()
+        },
+    };
+    document.serialize(tee)?;
+    out.write_all(b"\n")?;
+    out.flush()?;
+    Ok(digest)
+}
+
+/// An `io::Write` that hashes what it is given.
+#[derive(Default)]
+struct HashWriter(Sha256);
+
+impl HashWriter {
+    fn finish(self) -> String {
+        hex(&self.0.finalize())
+    }
+}
+
+impl Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -5,6 +5,7 @@
 //! writes text. Every renderer writes to `&mut impl io::Write`.
 #![forbid(unsafe_code)]
 
+pub mod canonical;
 pub mod diff;
 pub mod document;
 pub mod evidence;

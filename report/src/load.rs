@@ -173,6 +173,17 @@ fn syntax(e: &serde_json::Error, file: &str) -> LoadError {
     }
 }
 
+/// The typed document, read from the value already parsed (no second parse
+/// of the text); when its shape is wrong, the text is parsed again for the
+/// error's line and column.
+fn typed<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    text: &str,
+    file: &str,
+) -> Result<T, LoadError> {
+    T::deserialize(value).or_else(|_| serde_json::from_str(text).map_err(|e| syntax(&e, file)))
+}
+
 /// Reads and checks a `report.json`.
 pub fn read_report(path: &Path) -> Result<Loaded, LoadError> {
     let text = read_text(path)?;
@@ -210,7 +221,7 @@ pub fn parse_report(text: &str, file: &str) -> Result<Loaded, LoadError> {
             ));
         }
     }
-    let report: Report = serde_json::from_str(text).map_err(|e| syntax(&e, file))?;
+    let report = typed::<Report>(&value, text, file)?;
     let recomputed = report.recomputed_verdict();
     if report.verdict != recomputed {
         return Err(content(format!(
@@ -274,7 +285,7 @@ pub fn parse_merged(text: &str, file: &str) -> Result<LoadedMerge, LoadError> {
             )));
         }
     }
-    let merged: Merged = serde_json::from_str(text).map_err(|e| syntax(&e, file))?;
+    let merged = typed::<Merged>(&value, text, file)?;
     for dc in &merged.datacenters {
         let expected = Verdict::of_parts(
             merged

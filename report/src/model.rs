@@ -14,6 +14,12 @@ use crate::verdict::Verdict;
 /// Version of the `report.json` format.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The member of a report written into the digest as it is serialized
+/// rather than buffered (see [`crate::canonical::Top::stream`]): every
+/// member declared before it in [`Report`] that sorts after it is buffered,
+/// which is a few header fields.
+const STREAMED_FIELD: &str = "results";
+
 /// Which tool wrote the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tool {
@@ -142,8 +148,9 @@ impl Report {
     }
 
     /// The integrity digest of the report as it is now (the `report_sha256` field excluded).
+    /// The results are hashed one by one as they are serialized: no copy of the report.
     pub fn digest(&self) -> String {
-        crate::integrity::digest_of_serializable(self)
+        crate::integrity::digest_streaming(self, Some(STREAMED_FIELD))
     }
 
     /// Records the current digest in `report_sha256`, so renderers can show it.
@@ -152,17 +159,10 @@ impl Report {
         self.report_sha256 = Some(self.digest());
     }
 
-    /// Writes the report as pretty-printed JSON carrying its current digest.
+    /// Writes the report as pretty-printed JSON carrying its current digest,
+    /// computed while writing (one pass; `report_sha256` is not trusted).
     pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        let digest = self.digest();
-        if self.report_sha256.as_deref() == Some(digest.as_str()) {
-            serde_json::to_writer_pretty(&mut *out, self)?;
-        } else {
-            let mut sealed = self.clone();
-            sealed.report_sha256 = Some(digest);
-            serde_json::to_writer_pretty(&mut *out, &sealed)?;
-        }
-        out.write_all(b"\n")
+        crate::integrity::write_sealed(self, Some(STREAMED_FIELD), out).map(drop)
     }
 
     /// Reads a report written by `write_json`.

@@ -19,7 +19,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
-use regex::{Captures, Regex};
+use regex::{Captures, Regex, RegexSet};
 use serde_json::Value;
 
 use crate::model::{CheckId, Report, slug};
@@ -90,7 +90,9 @@ impl Redactor {
             }
         }
         for r in results {
-            r.id = self.id(&r.id);
+            if let Some(id) = self.changed_id(&r.id) {
+                r.id = id;
+            }
             self.in_place(&mut r.title);
             self.in_place(&mut r.target);
             self.in_place(&mut r.reason);
@@ -107,14 +109,22 @@ impl Redactor {
 
     /// Redacts a check id: a secret can reach one only slugged (from an ad-hoc target).
     pub fn id(&self, id: &CheckId) -> CheckId {
-        let mut text = self.text(id.as_str()).into_owned();
+        self.changed_id(id).unwrap_or_else(|| id.clone())
+    }
+
+    /// The redacted id, when redaction changes it.
+    fn changed_id(&self, id: &CheckId) -> Option<CheckId> {
+        let mut text = self.text(id.as_str());
         for secret in &self.secrets {
             let slugged = slug(secret);
             if slugged.len() >= MIN_SECRET_LEN && text.contains(&slugged) {
-                text = text.replace(&slugged, "redacted");
+                text = Cow::Owned(text.replace(&slugged, "redacted"));
             }
         }
-        CheckId::new(text)
+        match text {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(text) => Some(CheckId::new(text)),
+        }
     }
 
     fn in_place(&self, text: &mut String) {
@@ -130,6 +140,11 @@ impl Redactor {
             if out.contains(secret.as_str()) {
                 out = Cow::Owned(out.replace(secret.as_str(), REDACTED));
             }
+        }
+        // One pass tells whether any pattern matches at all: most text
+        // (addresses, states, reasons) holds nothing to redact.
+        if !ANY_PATTERN.is_match(&out) {
+            return out;
         }
         for (pattern, replacement) in PATTERNS.iter() {
             if let Cow::Owned(s) = pattern.replace_all(&out, replacement.as_str()) {
@@ -160,10 +175,25 @@ impl Redactor {
                     .iter()
                     .filter_map(|k| map.get(*k).and_then(Value::as_str))
                     .any(is_secret_key);
+                let secret = |key: &str| is_secret_key(key) || (named_secret && key == "value");
+                if map
+                    .keys()
+                    .all(|key| matches!(self.text(key), Cow::Borrowed(_)))
+                {
+                    // The common case: no key to change, so the map stays as it is.
+                    for (key, item) in map.iter_mut() {
+                        if secret(key) {
+                            blank(item);
+                        } else {
+                            self.value(item);
+                        }
+                    }
+                    return;
+                }
                 let entries = std::mem::take(map);
                 for (key, mut item) in entries {
                     let key = self.text(&key).into_owned();
-                    if is_secret_key(&key) || (named_secret && key == "value") {
+                    if secret(&key) {
                         blank(&mut item);
                     } else {
                         self.value(&mut item);
@@ -283,6 +313,17 @@ fn named_value(c: &Captures) -> String {
         format!("{}{}{REDACTED}", &c[1], &c[2])
     }
 }
+
+/// Every pattern [`Redactor::text`] applies, as one set: text none of them
+/// matches is returned as it is without running each.
+static ANY_PATTERN: LazyLock<RegexSet> = LazyLock::new(|| {
+    let patterns = PATTERNS.iter().map(|(p, _)| p.as_str()).chain([
+        NAMED_VALUE.as_str(),
+        AUTHORIZATION.as_str(),
+        BASIC.as_str(),
+    ]);
+    RegexSet::new(patterns).expect("static redaction patterns")
+});
 
 /// `Authorization: <scheme> <credentials>` (and `Proxy-Authorization`), to the end of the line.
 static AUTHORIZATION: LazyLock<Regex> = LazyLock::new(|| {

@@ -260,6 +260,12 @@ impl Summary {
         s
     }
 
+    /// Counts one more result of this status.
+    pub fn add(&mut self, status: Status) {
+        self.total += 1;
+        *self.count_mut(status) += 1;
+    }
+
     pub fn count(&self, status: Status) -> usize {
         match status {
             Status::Pass => self.pass,

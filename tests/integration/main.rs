@@ -5,6 +5,7 @@
 mod cli;
 mod closed_stdout;
 mod demo;
+mod descriptors;
 mod dns;
 mod docs;
 mod drift;

@@ -13,6 +13,8 @@ pub use crate::octopus_api::{ApiError, ClientOptions};
 pub use group::GroupBy;
 pub use render::{RenderOptions, Rendered, render};
 
+use futures_util::StreamExt;
+
 use crate::octopus_api::ApiClient;
 use crate::octopus_api::resources::{
     Environment, Feed, Machine, Root, ServerCertificate, Space, WorkerPool,
@@ -107,42 +109,40 @@ pub async fn gather(options: &GatherOptions) -> Result<Inventory, ApiError> {
             root.version
         )));
     };
-    let mut out = Vec::new();
-    for space in spaces {
-        let prefix = if space.id.is_empty() {
-            String::new()
-        } else {
-            format!("{}/", space.id)
-        };
-        let label = |what: &str| {
-            if space.id.is_empty() {
-                what.to_string()
-            } else {
-                format!("{what} of space {}", space.name)
-            }
-        };
-        macro_rules! all {
-            ($path:literal, $what:literal) => {{
-                let c = api
-                    .get_all(&format!("{prefix}{}", $path), &label($what))
-                    .await?;
-                notes.extend(c.note);
-                c.items
-            }};
-        }
-        let environments = all!("environments", "environments");
-        let worker_pools = all!("workerpools", "worker pools");
-        let machines = all!("machines", "deployment targets");
-        let workers = all!("workers", "workers");
-        let feeds = all!("feeds", "feeds");
-        out.push(SpaceInventory {
+    // Every space's five collections, read a few at a time (pages of one
+    // collection in order, as `Page.Next` leads), kept in the server's order.
+    let client = &api;
+    let reads = spaces.iter().flat_map(|space| {
+        Collection::ALL
+            .into_iter()
+            .map(move |collection| read_collection(client, space, collection))
+    });
+    let mut read = futures_util::stream::iter(reads).buffered(PARALLEL_READS);
+    let mut out: Vec<SpaceInventory> = Vec::with_capacity(spaces.len());
+    for space in spaces.iter().cloned() {
+        let mut inventory = SpaceInventory {
             space,
-            environments,
-            worker_pools,
-            machines,
-            workers,
-            feeds,
-        });
+            environments: Vec::new(),
+            worker_pools: Vec::new(),
+            machines: Vec::new(),
+            workers: Vec::new(),
+            feeds: Vec::new(),
+        };
+        for _ in Collection::ALL {
+            let Some(items) = read.next().await else {
+                break;
+            };
+            let (items, note) = items?;
+            notes.extend(note);
+            match items {
+                Items::Environments(v) => inventory.environments = v,
+                Items::WorkerPools(v) => inventory.worker_pools = v,
+                Items::Machines(v) => inventory.machines = v,
+                Items::Workers(v) => inventory.workers = v,
+                Items::Feeds(v) => inventory.feeds = v,
+            }
+        }
+        out.push(inventory);
     }
     Ok(Inventory {
         server: api.server(),
@@ -152,6 +152,76 @@ pub async fn gather(options: &GatherOptions) -> Result<Inventory, ApiError> {
         has_spaces,
         spaces: out,
         notes,
+    })
+}
+
+/// Collections read at once: a few, so a server with many spaces answers
+/// sooner without being flooded.
+pub const PARALLEL_READS: usize = 4;
+
+/// The collections read from every space, in the order they are kept.
+#[derive(Debug, Clone, Copy)]
+enum Collection {
+    Environments,
+    WorkerPools,
+    Machines,
+    Workers,
+    Feeds,
+}
+
+impl Collection {
+    const ALL: [Collection; 5] = [
+        Collection::Environments,
+        Collection::WorkerPools,
+        Collection::Machines,
+        Collection::Workers,
+        Collection::Feeds,
+    ];
+}
+
+/// One collection's items, typed.
+enum Items {
+    Environments(Vec<Environment>),
+    WorkerPools(Vec<WorkerPool>),
+    Machines(Vec<Machine>),
+    Workers(Vec<Machine>),
+    Feeds(Vec<Feed>),
+}
+
+/// Reads every page of one collection of one space (a server without
+/// spaces has its collections at the API's root).
+async fn read_collection(
+    api: &ApiClient,
+    space: &Space,
+    collection: Collection,
+) -> Result<(Items, Option<String>), ApiError> {
+    let (path, what) = match collection {
+        Collection::Environments => ("environments", "environments"),
+        Collection::WorkerPools => ("workerpools", "worker pools"),
+        Collection::Machines => ("machines", "deployment targets"),
+        Collection::Workers => ("workers", "workers"),
+        Collection::Feeds => ("feeds", "feeds"),
+    };
+    let (rest, label) = if space.id.is_empty() {
+        (path.to_string(), what.to_string())
+    } else {
+        (
+            format!("{}/{path}", space.id),
+            format!("{what} of space {}", space.name),
+        )
+    };
+    macro_rules! read {
+        ($variant:ident) => {{
+            let c = api.get_all(&rest, &label).await?;
+            (Items::$variant(c.items), c.note)
+        }};
+    }
+    Ok(match collection {
+        Collection::Environments => read!(Environments),
+        Collection::WorkerPools => read!(WorkerPools),
+        Collection::Machines => read!(Machines),
+        Collection::Workers => read!(Workers),
+        Collection::Feeds => read!(Feeds),
     })
 }
 

@@ -14,7 +14,7 @@
 mod pools;
 pub mod render;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -171,12 +171,16 @@ pub fn merge(inputs: &[Loaded], tool: Tool, allow_mixed_plans: bool) -> Result<M
     let used = latest_per_host(inputs, &mut sources);
     let runs: Vec<&Report> = used.iter().map(|&i| &inputs[i].report).collect();
 
+    // Indexes by name, so a merge of many large reports stays linear.
     let mut datacenters: Vec<DatacenterVerdict> = Vec::new();
+    let mut datacenter_index: HashMap<&str, usize> = HashMap::new();
+    let mut blocker_keys: Vec<HashSet<String>> = Vec::new();
     let mut matrix: Vec<MatrixRow> = Vec::new();
+    let mut row_index: HashMap<String, usize> = HashMap::new();
     for run in &runs {
-        let dc = match datacenters.iter().position(|d| d.name == run.datacenter) {
-            Some(i) => i,
-            None => {
+        let dc = *datacenter_index
+            .entry(run.datacenter.as_str())
+            .or_insert_with(|| {
                 datacenters.push(DatacenterVerdict {
                     name: run.datacenter.clone(),
                     verdict: Verdict::Go,
@@ -184,19 +188,21 @@ pub fn merge(inputs: &[Loaded], tool: Tool, allow_mixed_plans: bool) -> Result<M
                     blockers: Vec::new(),
                     summary: Summary::default(),
                 });
+                blocker_keys.push(HashSet::new());
                 datacenters.len() - 1
-            }
-        };
+            });
         let column = &mut datacenters[dc];
         column.hosts.push(run.host.clone());
         if run.recomputed_verdict() == Verdict::NoGo {
             column.verdict = Verdict::NoGo;
         }
         for r in &run.results {
+            column.summary.add(r.status);
             let key = row_key(r.id.as_str(), &run.datacenter);
-            let row = match matrix.iter().position(|m| m.check == key) {
-                Some(i) => &mut matrix[i],
+            let row = match row_index.get(&key) {
+                Some(&i) => &mut matrix[i],
                 None => {
+                    row_index.insert(key.clone(), matrix.len());
                     matrix.push(MatrixRow {
                         check: key.clone(),
                         title: r.title.clone(),
@@ -208,11 +214,19 @@ pub fn merge(inputs: &[Loaded], tool: Tool, allow_mixed_plans: bool) -> Result<M
                 }
             };
             row.severity = row.severity.min(r.severity);
-            let cell = row.cells.entry(run.datacenter.clone()).or_insert(Cell {
-                status: r.status,
-                blocks: false,
-                runs: Vec::new(),
-            });
+            if !row.cells.contains_key(&run.datacenter) {
+                row.cells.insert(
+                    run.datacenter.clone(),
+                    Cell {
+                        status: r.status,
+                        blocks: false,
+                        runs: Vec::new(),
+                    },
+                );
+            }
+            let Some(cell) = row.cells.get_mut(&run.datacenter) else {
+                continue;
+            };
             if r.status.severity_rank() > cell.status.severity_rank() {
                 cell.status = r.status;
             }
@@ -222,18 +236,10 @@ pub fn merge(inputs: &[Loaded], tool: Tool, allow_mixed_plans: bool) -> Result<M
                 status: r.status,
                 reason: r.reason.clone(),
             });
-            if verdict::blocks(r) && !column.blockers.contains(&key) {
-                column.blockers.push(key.clone());
+            if verdict::blocks(r) && blocker_keys[dc].insert(key.clone()) {
+                column.blockers.push(key);
             }
         }
-    }
-    for column in &mut datacenters {
-        let all: Vec<_> = runs
-            .iter()
-            .filter(|r| r.datacenter == column.name)
-            .flat_map(|r| r.results.iter().cloned())
-            .collect();
-        column.summary = Summary::of(&all);
     }
     let verdict = Verdict::of_parts(datacenters.iter().map(|d| d.verdict));
     Ok(Merged {
@@ -271,18 +277,19 @@ fn source(l: &Loaded) -> Source {
 /// started last (the later argument on a tie). Marks the others as replaced.
 fn latest_per_host(inputs: &[Loaded], sources: &mut [Source]) -> Vec<usize> {
     let mut latest: Vec<usize> = Vec::new();
+    let mut by_host: HashMap<(&str, &str), usize> = HashMap::new();
     for (i, l) in inputs.iter().enumerate() {
-        let same = latest.iter().position(|&j| {
-            inputs[j].report.datacenter == l.report.datacenter
-                && inputs[j].report.host == l.report.host
-        });
-        match same {
-            Some(k) if inputs[latest[k]].report.started_at <= l.report.started_at => {
+        let run = (l.report.datacenter.as_str(), l.report.host.as_str());
+        match by_host.get(&run) {
+            Some(&k) if inputs[latest[k]].report.started_at <= l.report.started_at => {
                 sources[latest[k]].replaced_by = Some(l.file.clone());
                 latest[k] = i;
             }
-            Some(k) => sources[i].replaced_by = Some(inputs[latest[k]].file.clone()),
-            None => latest.push(i),
+            Some(&k) => sources[i].replaced_by = Some(inputs[latest[k]].file.clone()),
+            None => {
+                by_host.insert(run, latest.len());
+                latest.push(i);
+            }
         }
     }
     latest.sort_unstable();
@@ -292,7 +299,7 @@ fn latest_per_host(inputs: &[Loaded], sources: &mut [Source]) -> Vec<usize> {
 impl Merged {
     /// The integrity digest of the merged document as it is now.
     pub fn digest(&self) -> String {
-        crate::integrity::digest_of_serializable(self)
+        crate::integrity::digest_streaming(self, Some("runs"))
     }
 
     /// Records the current digest in `report_sha256`.
@@ -302,10 +309,7 @@ impl Merged {
 
     /// Writes the merged document as pretty-printed JSON carrying its current digest.
     pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        let mut sealed = self.clone();
-        sealed.seal();
-        serde_json::to_writer_pretty(&mut *out, &sealed)?;
-        out.write_all(b"\n")
+        crate::integrity::write_sealed(self, Some("runs"), out).map(drop)
     }
 
     /// The firewall rules of every run, as one deduplicated list (derived

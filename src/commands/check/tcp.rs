@@ -16,7 +16,7 @@ pub fn tcp(args: CheckTcpArgs) -> Result<i32> {
     };
     let checks: Vec<PlannedCheck> = args
         .targets
-        .iter()
+        .into_iter()
         .map(|endpoint| PlannedCheck {
             id: CheckId::from_parts(["adhoc", "tcp", &endpoint.to_string()]),
             title: match expect {
@@ -25,10 +25,7 @@ pub fn tcp(args: CheckTcpArgs) -> Result<i32> {
             },
             target: endpoint.to_string(),
             severity: Severity::Blocker,
-            spec: CheckSpec::Tcp(TcpSpec {
-                endpoint: endpoint.clone(),
-                expect,
-            }),
+            spec: CheckSpec::Tcp(TcpSpec { endpoint, expect }),
         })
         .collect();
     let settings = RunSettings::adhoc(args.timeout.get());

@@ -99,12 +99,10 @@ pub fn merge(args: MergeArgs) -> Result<i32> {
     Ok(merged.exit_code())
 }
 
-/// Writes the merged document in every format, atomically as a set.
+/// Writes the merged document in every format, atomically as a set, each
+/// streamed into its file.
 pub fn write_files(dir: &std::path::Path, merged: &Merged, mode: output::FileMode) -> Result<()> {
-    let rendered = report::files::render_merge_files(merged)?;
-    let files: Vec<(&str, &[u8])> = rendered
-        .iter()
-        .map(|(name, bytes)| (*name, &bytes[..]))
-        .collect();
-    output::write_atomic_set(dir, &files, mode)
+    output::write_atomic_with(dir, &report::files::MERGE_FILES, mode, |name, out| {
+        report::files::write_merge_document(merged, name, out)
+    })
 }

@@ -158,7 +158,9 @@ impl Resolvers {
                 addresses: vec![ip],
             });
         }
-        let answers = self.query_all(host).await;
+        // Boxed: an IP literal (most TCP checks at scale) then costs no
+        // resolver state in the check's future.
+        let answers = Box::pin(self.query_all(host)).await;
         if let Some(a) = answers.iter().find(|a| a.outcome == DnsOutcome::Answer) {
             return Ok(Resolution {
                 resolver: a.resolver.clone(),
