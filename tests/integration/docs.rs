@@ -5,18 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-/// Pages other branches of this change add (`docs/…`): until they arrive a
-/// link to them cannot be checked. Each is checked like any other as soon as
-/// it exists; delete this list once they all do.
-const ARRIVING_PAGES: [&str; 6] = [
-    "docs/documents.md",
-    "docs/performance.md",
-    "docs/readiness.md",
-    "docs/drift.md",
-    "docs/windows.md",
-    "docs/trust.md",
-];
-
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -110,28 +98,9 @@ fn broken_links(page: &Path) -> Vec<String> {
             } else {
                 dir.join(path)
             };
-            let relative = file
-                .canonicalize()
-                .ok()
-                .and_then(|f| {
-                    f.strip_prefix(root().canonicalize().unwrap())
-                        .ok()
-                        .map(Path::to_path_buf)
-                })
-                .unwrap_or_else(|| {
-                    dir.join(path)
-                        .strip_prefix(root())
-                        .map(Path::to_path_buf)
-                        .unwrap_or_default()
-                });
             let at = format!("{}:{number}: {target}", page.display());
             if !file.exists() {
-                let arriving = ARRIVING_PAGES
-                    .iter()
-                    .any(|p| Path::new(p) == relative.as_path());
-                if !arriving {
-                    broken.push(format!("{at}: no such file"));
-                }
+                broken.push(format!("{at}: no such file"));
                 continue;
             }
             if !fragment.is_empty()
