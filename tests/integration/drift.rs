@@ -14,7 +14,7 @@ use lab::feeds::server_tls;
 use lab::octopus_api::{FakeOctopus, FakeOctopusOptions};
 use serde_json::Value;
 
-use crate::support::{LabRuntime, json, run, run_with_env, stderr, stdout};
+use crate::support::{Dir, LabRuntime, json, run, run_with_env, stderr, stdout};
 
 const OLD_KEY: &str = "API-DRIFTOLD0123456789ABCDEFGH";
 const NEW_KEY: &str = "API-DRIFTNEW0123456789ABCDEFGH";
@@ -24,29 +24,6 @@ fn fixtures(which: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/octopus-api/drift")
         .join(which)
-}
-
-/// A directory of its own for each test, removed at the end.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let dir =
-            std::env::temp_dir().join(format!("preflight-drift-{name}-{}", std::process::id()));
-        std::fs::remove_dir_all(&dir).ok();
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-
-    fn path(&self, file: &str) -> String {
-        self.0.join(file).display().to_string()
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.0).ok();
-    }
 }
 
 fn fake(lab: &LabRuntime, ca: &LabCa, which: &str, key: &str) -> FakeOctopus {
@@ -131,7 +108,7 @@ fn files(dir: &str) -> Vec<(String, String)> {
 #[test]
 fn two_drifting_instances_are_no_go_naming_each_drift_and_the_clone_scripts() {
     let lab = LabRuntime::new();
-    let dir = Dir::new("drifting");
+    let dir = Dir::new("drift-drifting");
     let ca = LabCa::new("drift test CA").unwrap();
     let ca_file = dir.path("ca.pem");
     std::fs::write(&ca_file, ca.pem()).unwrap();
@@ -367,7 +344,7 @@ fn two_drifting_instances_are_no_go_naming_each_drift_and_the_clone_scripts() {
 #[test]
 fn two_identical_instances_are_go() {
     let lab = LabRuntime::new();
-    let dir = Dir::new("identical");
+    let dir = Dir::new("drift-identical");
     let ca = LabCa::new("drift test CA").unwrap();
     let ca_file = dir.path("ca.pem");
     std::fs::write(&ca_file, ca.pem()).unwrap();
@@ -396,7 +373,7 @@ fn two_identical_instances_are_go() {
 #[test]
 fn a_new_instance_that_refuses_the_key_is_an_error_never_a_pass() {
     let lab = LabRuntime::new();
-    let dir = Dir::new("refused");
+    let dir = Dir::new("drift-refused");
     let ca = LabCa::new("drift test CA").unwrap();
     let ca_file = dir.path("ca.pem");
     std::fs::write(&ca_file, ca.pem()).unwrap();

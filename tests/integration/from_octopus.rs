@@ -14,37 +14,13 @@ use lab::tcp::OpenPort;
 use lab::tls::TlsServer;
 use lab::web::{HttpServer, Response};
 
-use crate::support::{LabRuntime, json, run_with_env, stderr, stdout};
+use crate::support::{Dir, LabRuntime, json, run_with_env, stderr, stdout};
 
 const KEY: &str = "API-OCTOPLANLAB0123456789ABCDEF";
 const FEED_PASSWORD: &str = "Zq8-feed-s3cret-octoplan";
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/octopus-api")
-}
-
-/// A directory of its own for each test, removed at the end.
-struct Dir(PathBuf);
-
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let dir = std::env::temp_dir().join(format!(
-            "preflight-from-octopus-{name}-{}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Dir(dir)
-    }
-
-    fn path(&self, file: &str) -> String {
-        self.0.join(file).display().to_string()
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        std::fs::remove_dir_all(&self.0).ok();
-    }
 }
 
 fn fake(
@@ -87,7 +63,7 @@ fn from_octopus(server: &str, ca_file: &str, extra: &[&str], key: &str) -> std::
 #[test]
 fn the_plan_written_from_the_api_passes_plan_check_and_runs_go_in_east() {
     let lab = LabRuntime::new();
-    let dir = Dir::new("e2e");
+    let dir = Dir::new("from-octopus-e2e");
     let ca = LabCa::new("from-octopus test CA").unwrap();
     let ca_file = dir.path("ca.pem");
     std::fs::write(&ca_file, ca.pem()).unwrap();
@@ -254,7 +230,7 @@ fn the_plan_written_from_the_api_passes_plan_check_and_runs_go_in_east() {
 #[test]
 fn by_environment_an_old_version_warns_and_the_plan_still_checks() {
     let lab = LabRuntime::new();
-    let dir = Dir::new("environment");
+    let dir = Dir::new("from-octopus-environment");
     let ca = LabCa::new("from-octopus test CA").unwrap();
     let ca_file = dir.path("ca.pem");
     std::fs::write(&ca_file, ca.pem()).unwrap();
@@ -294,7 +270,7 @@ fn by_environment_an_old_version_warns_and_the_plan_still_checks() {
 #[test]
 fn api_failures_exit_2_naming_the_url_and_never_the_key() {
     let lab = LabRuntime::new();
-    let dir = Dir::new("errors");
+    let dir = Dir::new("from-octopus-errors");
     let ca = LabCa::new("from-octopus test CA").unwrap();
     let ca_file = dir.path("ca.pem");
     std::fs::write(&ca_file, ca.pem()).unwrap();
