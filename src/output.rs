@@ -96,6 +96,8 @@ pub fn secret_values(names: &[String]) -> Vec<String> {
 
 /// A finished run: the report and how long it took.
 pub struct Finished {
+    /// Redacted; sealed when it came from [`seal_report`], otherwise not yet
+    /// ([`emit`] seals it when it writes a document that shows the digest).
     pub report: Report,
     pub elapsed: Duration,
 }
@@ -164,7 +166,10 @@ pub async fn run_checks_async_with_resolvers(
     progress.finish_and_clear();
     probe::runner::apply_waivers(&mut results, &settings.waivers);
     Ok(Finished {
-        report: seal_report(
+        // Sealed by whoever writes it (`emit`, the demo): the digest is a
+        // whole pass over the report, and JSON on standard output computes
+        // it while writing anyway.
+        report: build_report(
             results,
             settings,
             started_at,
@@ -176,8 +181,21 @@ pub async fn run_checks_async_with_resolvers(
 
 /// The report of finished results: header facts, credentials redacted
 /// (the settings' secrets too), sealed with its digest. Every command that
-/// produces a report.json ends here.
+/// produces a report.json ends here (or in [`build_report`]).
 pub fn seal_report(
+    results: Vec<report::CheckResult>,
+    settings: &RunSettings,
+    started_at: SystemTime,
+    interrupted: bool,
+) -> Report {
+    let mut report = build_report(results, settings, started_at, interrupted);
+    report.seal();
+    report
+}
+
+/// [`seal_report`] without the seal, for a caller that seals it when (and
+/// only if) a document needs the digest.
+pub fn build_report(
     results: Vec<report::CheckResult>,
     settings: &RunSettings,
     started_at: SystemTime,
@@ -204,7 +222,6 @@ pub fn seal_report(
     report::Redactor::new()
         .with_secrets(settings.secrets.iter().cloned())
         .report(&mut report);
-    report.seal();
     report
 }
 
@@ -236,7 +253,21 @@ pub fn rfc3339(t: SystemTime) -> String {
 
 /// Prints the finished run in the chosen format, writes `--out` files, and
 /// returns the exit code (130 when the run was interrupted).
-pub fn emit(finished: &Finished, output: &OutputArgs) -> Result<i32> {
+pub fn emit(mut finished: Finished, output: &OutputArgs) -> Result<i32> {
+    // report.json seals itself as it is written (`write_json` hashes what it
+    // writes); every other document shows the digest, so it is computed
+    // first — once, and not at all when JSON on standard output is all.
+    if output.out.is_some() || !matches!(output.format, Format::Json) {
+        finished.report.seal();
+    }
+    let code = emit_sealed(&finished, output);
+    // Not freed: the process exits next, and giving a large run's results
+    // back to the allocator one by one costs more than the exit does.
+    std::mem::forget(finished);
+    code
+}
+
+fn emit_sealed(finished: &Finished, output: &OutputArgs) -> Result<i32> {
     let report = &finished.report;
     // The files first: a reader that closes standard output early (`| head`)
     // must not cost the documents.

@@ -409,9 +409,10 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
             secrets: output::secret_values(&plan.secret_env_vars()),
             ca_file: None,
         };
-        let finished =
+        let mut finished =
             output::run_checks_async_with_resolvers(checks, &settings, &plan.resolvers_for(dc))
                 .await?;
+        finished.report.seal();
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "\n== data center {dc} ==")?;
         output::print_table(&mut stdout, &finished.report, args.sort)?;
@@ -437,7 +438,7 @@ async fn demo_async(args: DemoArgs) -> Result<i32> {
         runs.push(report::load::Loaded {
             file: dc_dir.join("report.json").display().to_string(),
             integrity: report::Integrity::Verified {
-                digest: finished.report.digest(),
+                digest: finished.report.report_sha256.clone().unwrap_or_default(),
             },
             report: finished.report,
         });
@@ -676,7 +677,8 @@ async fn drift_demo(
         secrets: vec![OLD_KEY.into(), NEW_KEY.into()],
         ..RunSettings::adhoc(spec.timeout)
     };
-    let finished = output::run_checks_async_with_resolvers(&checks, &settings, &[]).await?;
+    let mut finished = output::run_checks_async_with_resolvers(&checks, &settings, &[]).await?;
+    finished.report.seal();
     let mut stdout = std::io::stdout().lock();
     writeln!(
         stdout,

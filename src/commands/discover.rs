@@ -139,7 +139,7 @@ fn finding(
         title,
         target,
         severity,
-        spec: CheckSpec::Finding(outcome),
+        spec: CheckSpec::Finding(Box::new(outcome)),
     }
 }
 

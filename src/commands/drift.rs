@@ -80,7 +80,7 @@ pub fn drift(args: DriftArgs) -> Result<i32> {
             output::FileMode::from_private(args.output.private),
         )?;
     }
-    output::emit(&finished, &args.output)
+    output::emit(finished, &args.output)
 }
 
 /// The six checks over one read of both instances, in report order.

@@ -108,7 +108,7 @@ pub fn readiness(args: ReadinessArgs) -> Result<i32> {
         .build()
         .context("cannot start the async runtime")?;
     let finished = runtime.block_on(run(&options, &spec, &settings))?;
-    emit(&finished, &args.output)
+    emit(finished, &args.output)
 }
 
 /// Reads the server, judges it and builds the sealed report (data center

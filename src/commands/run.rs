@@ -81,5 +81,5 @@ pub fn run(args: RunArgs) -> Result<i32> {
         output::prepare_out_dir(dir)?;
     }
     let finished = output::run_checks_with_resolvers(&checks, &settings, &resolvers)?;
-    output::emit(&finished, &args.output)
+    output::emit(finished, &args.output)
 }

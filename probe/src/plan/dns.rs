@@ -275,9 +275,9 @@ fn check(
         title,
         target: host.to_string(),
         severity,
-        spec: CheckSpec::Dns(DnsSpec {
+        spec: CheckSpec::Dns(Box::new(DnsSpec {
             name: host.to_string(),
             expect,
-        }),
+        })),
     }
 }

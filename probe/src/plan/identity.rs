@@ -58,7 +58,7 @@ pub fn server_identity_checks(
             ),
             target: spec.endpoint.to_string(),
             severity: Severity::Blocker,
-            spec: CheckSpec::Tls(spec),
+            spec: CheckSpec::Tls(Box::new(spec)),
         });
     }
     for (key, label, server, min) in [
@@ -85,11 +85,11 @@ pub fn server_identity_checks(
             title,
             target: format!("{url}/api"),
             severity: Severity::Blocker,
-            spec: CheckSpec::OctopusApi(ApiSpec {
+            spec: CheckSpec::OctopusApi(Box::new(ApiSpec {
                 url: url.clone(),
                 min_version: min.and_then(|m| m.parse().ok()),
                 ca_file: ca_file.clone(),
-            }),
+            })),
         });
         if let Some(var) = &server.api_key_env {
             out.push(PlannedCheck {
@@ -99,13 +99,13 @@ pub fn server_identity_checks(
                 ),
                 target: format!("{url}/api/configuration/certificates/certificate-global"),
                 severity: Severity::Blocker,
-                spec: CheckSpec::OctopusThumbprint(ThumbprintSpec {
+                spec: CheckSpec::OctopusThumbprint(Box::new(ThumbprintSpec {
                     url,
                     api_key_env: var.clone(),
                     ca_file,
                     polling: polling_spec(server),
                     expected: server.thumbprint.clone(),
-                }),
+                })),
             });
         }
     }
@@ -138,7 +138,7 @@ pub fn tentacle_identity_checks(dc: &str, t: &TentacleTarget) -> Vec<PlannedChec
             ),
             target: spec.endpoint.to_string(),
             severity: Severity::Blocker,
-            spec: CheckSpec::Tls(spec),
+            spec: CheckSpec::Tls(Box::new(spec)),
         });
     }
     let mut seen: Vec<&Endpoint> = Vec::new();
@@ -178,7 +178,7 @@ pub fn tentacle_identity_checks(dc: &str, t: &TentacleTarget) -> Vec<PlannedChec
             ),
             target: address.endpoint.to_string(),
             severity: Severity::Blocker,
-            spec: CheckSpec::Tls(spec),
+            spec: CheckSpec::Tls(Box::new(spec)),
         });
     }
     out

@@ -59,10 +59,10 @@ pub fn tentacle_checks(
                 None => t.instance.clone(),
             },
             severity: Severity::Warning,
-            spec: CheckSpec::TentacleTrust(TentacleTrustSpec {
+            spec: CheckSpec::TentacleTrust(Box::new(TentacleTrustSpec {
                 tentacle: t.clone(),
                 new_server: new.clone(),
-            }),
+            })),
         });
     }
     out

@@ -362,7 +362,7 @@ mod dns {
             .unwrap()
             .iter()
             .filter_map(|c| match &c.spec {
-                CheckSpec::Dns(d) => Some((c.id.to_string(), d.clone(), c.severity)),
+                CheckSpec::Dns(d) => Some((c.id.to_string(), (**d).clone(), c.severity)),
                 _ => None,
             })
             .collect()

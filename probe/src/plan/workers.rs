@@ -36,7 +36,7 @@ pub fn worker_pool_checks(
         ),
         target: endpoint.to_string(),
         severity,
-        spec: CheckSpec::WorkerTcp(WorkerTcpSpec {
+        spec: CheckSpec::WorkerTcp(Box::new(WorkerTcpSpec {
             pool: name.clone(),
             workers: pool.workers.clone(),
             purpose,
@@ -44,7 +44,7 @@ pub fn worker_pool_checks(
                 endpoint: endpoint.clone(),
                 expect: Expect::Open,
             },
-        }),
+        })),
     };
     for m in &pool.must_reach {
         let purpose = m

@@ -47,10 +47,10 @@ pub fn dns(args: CheckDnsArgs) -> Result<i32> {
                 },
                 target: name.to_string(),
                 severity: Severity::Blocker,
-                spec: CheckSpec::Dns(DnsSpec {
+                spec: CheckSpec::Dns(Box::new(DnsSpec {
                     name: name.to_string(),
                     expect: expect.clone(),
-                }),
+                })),
             }
         })
         .collect();
@@ -59,5 +59,5 @@ pub fn dns(args: CheckDnsArgs) -> Result<i32> {
         output::prepare_out_dir(dir)?;
     }
     let finished = output::run_checks_with_resolvers(&checks, &settings, &args.resolvers)?;
-    output::emit(&finished, &args.output)
+    output::emit(finished, &args.output)
 }

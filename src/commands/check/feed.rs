@@ -90,5 +90,5 @@ pub fn feed(args: CheckFeedArgs) -> Result<i32> {
         output::prepare_out_dir(dir)?;
     }
     let finished = output::run_checks(&[check], &settings)?;
-    output::emit(&finished, &args.output)
+    output::emit(finished, &args.output)
 }

@@ -19,11 +19,11 @@ pub fn octopus(args: CheckOctopusArgs) -> Result<i32> {
         title: format!("Octopus API answers, version {} or later", args.min_version),
         target: format!("{url}/api"),
         severity: Severity::Blocker,
-        spec: CheckSpec::OctopusApi(ApiSpec {
+        spec: CheckSpec::OctopusApi(Box::new(ApiSpec {
             url: url.clone(),
             min_version: Some(args.min_version.clone()),
             ca_file: args.ca_file.clone(),
-        }),
+        })),
     }];
     let mut secrets = Vec::new();
     if let Some(var) = &args.api_key_env {
@@ -38,13 +38,13 @@ pub fn octopus(args: CheckOctopusArgs) -> Result<i32> {
             title: "Server certificate (API) matches the polling port and the thumbprint".into(),
             target: format!("{url}/api/configuration/certificates/certificate-global"),
             severity: Severity::Blocker,
-            spec: CheckSpec::OctopusThumbprint(ThumbprintSpec {
+            spec: CheckSpec::OctopusThumbprint(Box::new(ThumbprintSpec {
                 url,
                 api_key_env: var.clone(),
                 ca_file: args.ca_file.clone(),
                 polling,
                 expected: args.thumbprint.clone(),
-            }),
+            })),
         });
     }
     let settings = RunSettings {
@@ -57,5 +57,5 @@ pub fn octopus(args: CheckOctopusArgs) -> Result<i32> {
         output::prepare_out_dir(dir)?;
     }
     let finished = output::run_checks(&checks, &settings)?;
-    output::emit(&finished, &args.output)
+    output::emit(finished, &args.output)
 }

@@ -33,5 +33,5 @@ pub fn tcp(args: CheckTcpArgs) -> Result<i32> {
         output::prepare_out_dir(dir)?;
     }
     let finished = output::run_checks(&checks, &settings)?;
-    output::emit(&finished, &args.output)
+    output::emit(finished, &args.output)
 }

@@ -53,7 +53,7 @@ pub fn tls(args: CheckTlsArgs) -> Result<i32> {
                 title,
                 target,
                 severity: Severity::Blocker,
-                spec: CheckSpec::Tls(spec),
+                spec: CheckSpec::Tls(Box::new(spec)),
             }
         })
         .collect();
@@ -65,5 +65,5 @@ pub fn tls(args: CheckTlsArgs) -> Result<i32> {
         output::prepare_out_dir(dir)?;
     }
     let finished = output::run_checks(&checks, &settings)?;
-    output::emit(&finished, &args.output)
+    output::emit(finished, &args.output)
 }
