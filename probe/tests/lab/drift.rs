@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use lab::certs::LabCa;
 use lab::feeds::server_tls;
-use lab::octopus_api::{FakeOctopus, FakeOctopusOptions, Fault};
+use lab::octopus_api::{Delay, FakeOctopus, FakeOctopusOptions, Fault};
 use probe::checks::drift::{
     DriftEvidence, DriftRule, DriftSpec, InstanceSpec, RegistrationKind, Resource, assess, gather,
 };
@@ -62,6 +62,7 @@ async fn pair(old: &str, new: &str, new_faults: &[(&str, Fault)]) -> Pair {
                     .iter()
                     .map(|(r, f)| (r.to_string(), f.clone()))
                     .collect::<HashMap<_, _>>(),
+                delay: Delay::None,
             },
         )
     };

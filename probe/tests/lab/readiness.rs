@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use lab::certs::LabCa;
 use lab::feeds::server_tls;
-use lab::octopus_api::{FakeOctopus, FakeOctopusOptions, Fault};
+use lab::octopus_api::{Delay, FakeOctopus, FakeOctopusOptions, Fault};
 use probe::checks::readiness::{GatherOptions, gather};
 use probe::octopus_api::ClientOptions;
 use probe::since::{Since, parse_instant};
@@ -34,6 +34,7 @@ async fn fake(faults: &[(&str, Fault)], name: &str) -> (FakeOctopus, PathBuf) {
                 .iter()
                 .map(|(r, f)| (r.to_string(), f.clone()))
                 .collect::<HashMap<_, _>>(),
+            delay: Delay::None,
         },
     )
     .await
@@ -131,6 +132,7 @@ async fn http_is_refused_before_any_request() {
             api_key: KEY.into(),
             replacements: Vec::new(),
             faults: HashMap::new(),
+            delay: Delay::None,
         },
     )
     .await

@@ -11,7 +11,7 @@ use super::{fixture_inventory, fixtures};
 use lab::certs::LabCa;
 use lab::feeds::server_tls;
 use lab::misbehaving::{Behaviour, Misbehaving};
-use lab::octopus_api::{FakeOctopus, FakeOctopusOptions, Fault};
+use lab::octopus_api::{Delay, FakeOctopus, FakeOctopusOptions, Fault};
 use probe::octopus_inventory::{ApiError, ClientOptions, GatherOptions, gather};
 
 const KEY: &str = "API-LABKEY0123456789ABCDEFGHIJ";
@@ -48,6 +48,7 @@ async fn fake(faults: &[(&str, Fault)]) -> Fake {
                 .iter()
                 .map(|(r, f)| (r.to_string(), f.clone()))
                 .collect::<HashMap<_, _>>(),
+            delay: Delay::None,
         },
     )
     .await
