@@ -126,14 +126,23 @@ impl Reader {
     /// Whether a failure stops the instance's read; when it does, the
     /// requests still waiting for a turn are not sent.
     async fn judge<T>(&self, resource: Resource, e: ApiError) -> Fetched<T> {
-        if self.api.is_stopped() {
-            // Refused by the stop, or failing beside the read that stopped.
-            return Fetched::Skipped;
-        }
-        // 401: the key is refused everywhere. No status: a page that would
-        // not parse or never ended, or a server that stopped answering; only
-        // the last stops the read (every further request would wait too).
-        let stops = e.status == Some(401) || (e.status.is_none() && !self.answers().await);
+        // 401: the key is refused everywhere. A 401 is this read's own
+        // answer even when another read stopped first (the certificate and
+        // the spaces list are asked together; the certificate is kept first).
+        let stops = if e.status == Some(401) {
+            true
+        } else if e.status.is_none() {
+            // No status: a page that would not parse or never ended, or a
+            // server that stopped answering; only the last stops the read
+            // (every further request would wait too). Once stopped, it is
+            // also how a request refused by the stop fails.
+            if self.api.is_stopped() {
+                return Fetched::Skipped;
+            }
+            !self.answers().await
+        } else {
+            false
+        };
         if !stops {
             return Fetched::Failed(resource, e);
         }
