@@ -49,6 +49,9 @@ pub enum Delay {
     /// Each route after its own multiple (1 to 5) of this, so requests sent
     /// together are answered in another order than they were sent.
     Scrambled(Duration),
+    /// Requests whose path starts with this prefix (`/api/Spaces-1/`) after
+    /// this long, the others at once: one part of the server answers last.
+    Prefix(&'static str, Duration),
 }
 
 impl Delay {
@@ -65,6 +68,8 @@ impl Delay {
                 });
                 d * (1 + (hash % 5) as u32)
             }
+            Delay::Prefix(prefix, d) if target.starts_with(prefix) => d,
+            Delay::Prefix(..) => Duration::ZERO,
         }
     }
 }
@@ -344,6 +349,32 @@ mod tests {
             built_in, on_disk,
             "regenerate CLEAN_SERVER's list after generate.py changes clean/"
         );
+    }
+
+    #[test]
+    fn a_scrambled_delay_differs_between_routes_and_not_between_pages() {
+        use super::Delay;
+        use std::time::Duration;
+        let d = Delay::Scrambled(Duration::from_millis(10));
+        let routes = [
+            "/api",
+            "/api/users",
+            "/api/teams",
+            "/api/Spaces-1/projects",
+            "/api/Spaces-1/machines",
+            "/api/Spaces-2/machines",
+        ];
+        let delays: std::collections::BTreeSet<Duration> = routes.iter().map(|r| d.of(r)).collect();
+        assert!(delays.len() >= 3, "{delays:?}");
+        assert!(delays.iter().all(|d| (10..=50).contains(&d.as_millis())));
+        assert_eq!(
+            d.of("/api/Spaces-1/machines?skip=0"),
+            d.of("/api/Spaces-1/machines?skip=2")
+        );
+        let slow = Delay::Prefix("/api/Spaces-1/", Duration::from_millis(7));
+        assert_eq!(slow.of("/api/Spaces-1/machines"), Duration::from_millis(7));
+        assert_eq!(slow.of("/api/Spaces-2/machines"), Duration::ZERO);
+        assert_eq!(Delay::None.of("/api"), Duration::ZERO);
     }
 
     #[test]
