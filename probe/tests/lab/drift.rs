@@ -343,3 +343,44 @@ async fn a_refused_key_marks_every_resource_once_whatever_order_the_answers_arri
         assert_eq!(&texts[0], text, "{:?}", ORDERS[i]);
     }
 }
+
+#[tokio::test]
+async fn a_stop_mid_read_sends_none_of_the_waiting_requests_and_marks_each_resource_once() {
+    // The key is refused on the first collection of the first space while
+    // the rest of both spaces wait for a turn: those are never sent.
+    let refused = Fault::Status(401, "You must be logged in to perform this action.".into());
+    let p = pair_delayed(
+        "same",
+        "same",
+        &[("api/Spaces-1/environments", refused)],
+        Delay::Fixed(Duration::from_millis(100)),
+    )
+    .await;
+    let e = gather(&spec(&p, &p.new.url, NEW_KEY)).await;
+    no_key(&e);
+    let resources: Vec<Resource> = e.new.failures.iter().map(|f| f.resource).collect();
+    assert_eq!(resources[0], Resource::Environments);
+    assert_eq!(e.new.failures[0].status, Some(401));
+    let mut each = resources.clone();
+    each.sort_by_key(|r| format!("{r:?}"));
+    each.dedup();
+    assert_eq!((resources.len(), each.len()), (15, 15), "{resources:?}");
+    assert!(e.new.spaces.is_empty());
+    // Root, certificate, spaces list, the first MAX_IN_FLIGHT of space 1
+    // (and at most one more per turn freed while the 401 was judged);
+    // without the stop, both spaces' two dozen reads would all be sent.
+    let sent = p.new.seen().len();
+    assert!(
+        sent <= 3 + 2 * MAX_IN_FLIGHT,
+        "{sent}: {:?}",
+        p.new
+            .seen()
+            .iter()
+            .map(|s| s.path.clone())
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        e.old.failures.is_empty(),
+        "the old instance is read in full"
+    );
+}
