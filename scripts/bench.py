@@ -10,9 +10,9 @@ peak RSS.
 
 Then the scale table (1,000, 20,000 and 50,000 refused targets: memory must
 grow with the results only), TLS (200 Halibut-like endpoints), `plan
-from-octopus` against the fake API (`bench_lab octopus`) serving 5,000
-machines in 20 spaces, and `report merge` of 200 reports written by
-`bench_lab reports`.
+from-octopus` and `readiness` against the fake API (`bench_lab octopus`)
+serving 5,000 machines in 20 spaces, and `report merge` of 200 reports
+written by `bench_lab reports`.
 
 Only addresses in 127.0.0.0/8 inside this namespace are used.
 """
@@ -223,6 +223,23 @@ def write_octopus_pages(root, spaces, machines_per_space, take=100):
                  {"Id": f"Feeds-{s}-2", "Name": "NuGet", "FeedType": "NuGet",
                   "FeedUri": "https://127.0.0.1:8443/v3/index.json"}]
         paged(f"api/{sid}/feeds", "Feed", feeds)
+        # What readiness reads besides: nothing to flag, so every rule has its read.
+        for rel, item_type in [("projects", "Project"), ("deploymentprocesses", "DeploymentProcess"),
+                               ("runbooks", "Runbook"), ("runbookProcesses", "RunbookProcess"),
+                               ("packages", "Package"), ("projecttriggers", "ProjectTrigger"),
+                               ("actiontemplates", "ActionTemplate"), ("subscriptions", "Subscription")]:
+            paged(f"api/{sid}/{rel}", item_type, [])
+    w("api/authentication.json", {"AuthenticationProviders": [
+        {"Name": "Username/Password", "IdentityType": "UsernamePassword", "Links": {}}]})
+    for provider in ("authentication-directoryservices", "authentication-ldap"):
+        w(f"api/configuration/{provider}.json", {"Id": provider, "IsEnabled": False, "Links": {}})
+    w("api/featuresconfiguration.json", {"Id": "features", "IsBuiltInWorkerEnabled": False, "Links": {}})
+    w("api/maintenanceconfiguration.json", {"Id": "maintenance", "IsInMaintenanceMode": False, "Links": {}})
+    paged("api/octopusservernodes", "OctopusServerNode",
+          [{"Id": "OctopusServerNodes-1", "Name": "NODE-1", "MaxConcurrentTasks": 5,
+            "IsInMaintenanceMode": False, "IsOffline": False, "Links": {}}])
+    for rel, item_type in [("users", "User"), ("teams", "Team"), ("tasks", "Task")]:
+        paged(f"api/{rel}", item_type, [])
     return n
 
 
@@ -255,6 +272,24 @@ def octopus_section(args, scratch):
             print(f"  (exit {rc}: {err.decode(errors='replace')[-300:]})")
             bad = machines
         table_row("preflight plan from-octopus", wall, bad, rss, cpu)
+        # The same server judged by readiness: every read at most
+        # MAX_IN_FLIGHT (4) at a time; a rule that could not read its
+        # endpoints is `error`, counted as misclassified.
+        out_dir = os.path.join(scratch, "readiness")
+        cmd = [args.preflight, "readiness", "--server", url, "--api-key-env", "BENCH_OCTOPUS_API_KEY",
+               "--ca-file", ca_file, "--target", "instance", "--format", "json", "--out", out_dir]
+        out, err, rc, wall, cpu, rss = timed(cmd, env=env)
+        try:
+            with open(os.path.join(out_dir, "report.json")) as f:
+                results = json.load(f)["results"]
+            bad = sum(1 for r in results if r.get("status") == "error")
+        except (OSError, ValueError, KeyError) as e:
+            print(f"  (readiness wrote no readable report.json: {e})")
+            bad = machines
+        if rc not in (0, 1):
+            print(f"  (exit {rc}: {err.decode(errors='replace')[-300:]})")
+            bad = machines
+        table_row("preflight readiness", wall, bad, rss, cpu)
     finally:
         lab.stdin.close()
         lab.wait(timeout=30)

@@ -20,7 +20,7 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lab::octopus_api::{FakeOctopus, FakeOctopusOptions};
+use lab::octopus_api::{Delay, FakeOctopus, FakeOctopusOptions};
 use lab::tls::{TlsServer, Welcome};
 
 type Error = Box<dyn std::error::Error>;
@@ -80,6 +80,7 @@ fn octopus(args: &[String]) -> Result<(), Error> {
             api_key: key.clone(),
             replacements: Vec::new(),
             faults: HashMap::new(),
+            delay: Delay::None,
         },
     ))?;
     let mut out = std::io::stdout().lock();

@@ -2,7 +2,11 @@
 //! documents of a fixture directory (`fixtures/octopus-api/`) the way a
 //! server pages them, requires `X-Octopus-ApiKey` everywhere but `/api`
 //! (401 otherwise, as Octopus answers), and can be told to misbehave on one
-//! route (an error status, a malformed page, paging that never ends).
+//! route (an error status, a malformed page, paging that never ends). It
+//! can answer slowly ([`Delay`]), and counts the most requests it held at
+//! once ([`FakeOctopus::most_in_flight`]), so tests can see a client's
+//! bound on concurrent reads and that answers arriving out of order change
+//! nothing.
 //!
 //! Routes map to files: `GET /api` is `api.json`, `GET /api/Spaces-1/machines`
 //! is `api/Spaces-1/machines.json`, and `?skip=2` (any `skip` above 0) is
@@ -16,6 +20,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::web::{HttpServer, Request, Response, Seen};
 
@@ -33,6 +38,42 @@ pub enum Fault {
     EndlessPaging,
 }
 
+/// How long the fake takes to answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Delay {
+    /// At once.
+    #[default]
+    None,
+    /// Every request after this long.
+    Fixed(Duration),
+    /// Each route after its own multiple (1 to 5) of this, so requests sent
+    /// together are answered in another order than they were sent.
+    Scrambled(Duration),
+    /// Requests whose path starts with this prefix (`/api/Spaces-1/`) after
+    /// this long, the others at once: one part of the server answers last.
+    Prefix(&'static str, Duration),
+}
+
+impl Delay {
+    /// How long to wait before answering `target` (path and query).
+    pub fn of(self, target: &str) -> Duration {
+        match self {
+            Delay::None => Duration::ZERO,
+            Delay::Fixed(d) => d,
+            Delay::Scrambled(d) => {
+                // FNV-1a over the path: stable across runs and platforms.
+                let path = target.split('?').next().unwrap_or_default();
+                let hash = path.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                    (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+                });
+                d * (1 + (hash % 5) as u32)
+            }
+            Delay::Prefix(prefix, d) if target.starts_with(prefix) => d,
+            Delay::Prefix(..) => Duration::ZERO,
+        }
+    }
+}
+
 /// What the fake serves.
 #[derive(Debug, Clone)]
 pub struct FakeOctopusOptions {
@@ -44,6 +85,8 @@ pub struct FakeOctopusOptions {
     pub replacements: Vec<(String, String)>,
     /// Routes (`api/Spaces-1/machines.skip-2`) that misbehave.
     pub faults: HashMap<String, Fault>,
+    /// How long each answer takes.
+    pub delay: Delay,
 }
 
 /// A running fake; stops when dropped.
@@ -61,8 +104,15 @@ impl FakeOctopus {
         options: FakeOctopusOptions,
     ) -> io::Result<FakeOctopus> {
         let scheme = if tls.is_some() { "https" } else { "http" };
+        let delay = options.delay;
         let options = Arc::new(options);
-        let server = HttpServer::start(bind, tls, move |req| answer(req, &options)).await?;
+        let server = HttpServer::start_delayed(
+            bind,
+            tls,
+            move |req| answer(req, &options),
+            move |req| delay.of(&req.path),
+        )
+        .await?;
         let url = format!("{scheme}://{}", server.addr);
         Ok(FakeOctopus { server, url })
     }
@@ -70,6 +120,11 @@ impl FakeOctopus {
     /// The requests served so far.
     pub fn seen(&self) -> Vec<Seen> {
         self.server.seen()
+    }
+
+    /// The most requests it was answering at once.
+    pub fn most_in_flight(&self) -> usize {
+        self.server.most_in_flight()
     }
 }
 
@@ -294,6 +349,32 @@ mod tests {
             built_in, on_disk,
             "regenerate CLEAN_SERVER's list after generate.py changes clean/"
         );
+    }
+
+    #[test]
+    fn a_scrambled_delay_differs_between_routes_and_not_between_pages() {
+        use super::Delay;
+        use std::time::Duration;
+        let d = Delay::Scrambled(Duration::from_millis(10));
+        let routes = [
+            "/api",
+            "/api/users",
+            "/api/teams",
+            "/api/Spaces-1/projects",
+            "/api/Spaces-1/machines",
+            "/api/Spaces-2/machines",
+        ];
+        let delays: std::collections::BTreeSet<Duration> = routes.iter().map(|r| d.of(r)).collect();
+        assert!(delays.len() >= 3, "{delays:?}");
+        assert!(delays.iter().all(|d| (10..=50).contains(&d.as_millis())));
+        assert_eq!(
+            d.of("/api/Spaces-1/machines?skip=0"),
+            d.of("/api/Spaces-1/machines?skip=2")
+        );
+        let slow = Delay::Prefix("/api/Spaces-1/", Duration::from_millis(7));
+        assert_eq!(slow.of("/api/Spaces-1/machines"), Duration::from_millis(7));
+        assert_eq!(slow.of("/api/Spaces-2/machines"), Duration::ZERO);
+        assert_eq!(Delay::None.of("/api"), Duration::ZERO);
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! A tiny web server for the lab: one request per connection (its head read
 //! with `lab::http::read_head`, bounded), plain or TLS, answering from a
-//! handler function. It serves fixed documents to tests and the demo; it is
-//! not a general web server.
+//! handler function, optionally after a delay. It serves fixed documents to
+//! tests and the demo; it is not a general web server. It counts the
+//! requests it holds at once, so tests can see how many a client sent
+//! together.
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -73,11 +76,37 @@ pub struct Seen {
 }
 
 type Handler = Arc<dyn Fn(&Request) -> Response + Send + Sync>;
+type Delay = Arc<dyn Fn(&Request) -> Duration + Send + Sync>;
+
+/// Requests being answered now, and the most there ever were at once.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
+
+/// One request counted in [`InFlight`] from its head read until its answer is ready.
+struct Counted<'a>(&'a InFlight);
+
+impl<'a> Counted<'a> {
+    fn new(flight: &'a InFlight) -> Self {
+        let now = flight.now.fetch_add(1, Ordering::SeqCst) + 1;
+        flight.most.fetch_max(now, Ordering::SeqCst);
+        Counted(flight)
+    }
+}
+
+impl Drop for Counted<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// A running lab HTTP server; stops when dropped.
 pub struct HttpServer {
     pub addr: SocketAddr,
     seen: Arc<Mutex<Vec<Seen>>>,
+    flight: Arc<InFlight>,
     task: JoinHandle<()>,
 }
 
@@ -88,37 +117,77 @@ impl HttpServer {
         tls: Option<Arc<rustls::ServerConfig>>,
         handler: impl Fn(&Request) -> Response + Send + Sync + 'static,
     ) -> io::Result<HttpServer> {
+        HttpServer::start_delayed(bind, tls, handler, |_| Duration::ZERO).await
+    }
+
+    /// Like [`HttpServer::start`], answering each request only after `delay(request)`.
+    pub async fn start_delayed(
+        bind: SocketAddr,
+        tls: Option<Arc<rustls::ServerConfig>>,
+        handler: impl Fn(&Request) -> Response + Send + Sync + 'static,
+        delay: impl Fn(&Request) -> Duration + Send + Sync + 'static,
+    ) -> io::Result<HttpServer> {
         let listener = TcpListener::bind(bind).await?;
         let addr = listener.local_addr()?;
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let flight = Arc::new(InFlight::default());
         let handler: Handler = Arc::new(handler);
+        let delay: Delay = Arc::new(delay);
         let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
-        let log = seen.clone();
+        let (log, counter) = (seen.clone(), flight.clone());
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let (handler, log, acceptor) = (handler.clone(), log.clone(), acceptor.clone());
+                let (acceptor, lab) = (
+                    acceptor.clone(),
+                    Lab {
+                        handler: handler.clone(),
+                        delay: delay.clone(),
+                        log: log.clone(),
+                        flight: counter.clone(),
+                    },
+                );
                 tokio::spawn(async move {
                     let limit = Duration::from_secs(10);
                     let _ = tokio::time::timeout(limit, async {
                         match acceptor {
                             Some(a) => match a.accept(stream).await {
-                                Ok(tls) => serve(tls, &handler, &log).await,
+                                Ok(tls) => serve(tls, &lab).await,
                                 Err(_) => Ok(()),
                             },
-                            None => serve(stream, &handler, &log).await,
+                            None => serve(stream, &lab).await,
                         }
                     })
                     .await;
                 });
             }
         });
-        Ok(HttpServer { addr, seen, task })
+        Ok(HttpServer {
+            addr,
+            seen,
+            flight,
+            task,
+        })
     }
 
     /// The requests served so far.
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().map(|s| s.clone()).unwrap_or_default()
     }
+
+    /// The most requests this server was answering at once (each counted
+    /// from its head read until its answer, delay included, was ready; so
+    /// never more than the client had waiting for an answer).
+    pub fn most_in_flight(&self) -> usize {
+        self.flight.most.load(Ordering::SeqCst)
+    }
+}
+
+/// What a connection's task needs from its server.
+struct Lab {
+    handler: Handler,
+    delay: Delay,
+    log: Arc<Mutex<Vec<Seen>>>,
+    flight: Arc<InFlight>,
 }
 
 impl Drop for HttpServer {
@@ -127,22 +196,29 @@ impl Drop for HttpServer {
     }
 }
 
-async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
-    mut stream: S,
-    handler: &Handler,
-    log: &Mutex<Vec<Seen>>,
-) -> io::Result<()> {
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, lab: &Lab) -> io::Result<()> {
     let Some(request) = read_head(&mut stream).await? else {
         return Ok(());
     };
-    if let Ok(mut l) = log.lock() {
+    if let Ok(mut l) = lab.log.lock() {
         l.push(Seen {
             method: request.method.clone(),
             path: request.path.clone(),
             authorization: request.header("authorization").is_some(),
         });
     }
-    let response = handler(&request);
+    let response = {
+        // Counted until the answer is ready, not until it is written: the
+        // client may see the whole body and send its next request before
+        // this task gets to run again.
+        let _counted = Counted::new(&lab.flight);
+        let response = (lab.handler)(&request);
+        let delay = (lab.delay)(&request);
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        response
+    };
     let mut head = format!(
         "HTTP/1.1 {} {}\r\n",
         response.status,

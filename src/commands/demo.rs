@@ -551,7 +551,9 @@ async fn readiness_run(
     out_dir: &std::path::Path,
     plan: &Plan,
 ) -> Result<output::Finished> {
-    use lab::octopus_api::{CLEAN_SERVER, FakeOctopus, FakeOctopusOptions, Fault, write_fixtures};
+    use lab::octopus_api::{
+        CLEAN_SERVER, Delay, FakeOctopus, FakeOctopusOptions, Fault, write_fixtures,
+    };
     use probe::checks::readiness::{GatherOptions, Phase, ReadinessSpec, Target};
 
     let fixtures = out_dir.join("old-server-api");
@@ -588,6 +590,7 @@ async fn readiness_run(
             )]
             .into_iter()
             .collect(),
+            delay: Delay::None,
         },
     )
     .await
@@ -626,7 +629,7 @@ async fn drift_demo(
     sort: crate::cli::SortArg,
     mode: output::FileMode,
 ) -> Result<Verdict> {
-    use lab::octopus_api::{FakeOctopus, FakeOctopusOptions};
+    use lab::octopus_api::{Delay, FakeOctopus, FakeOctopusOptions};
     use probe::checks::drift::{DriftSpec, InstanceSpec};
 
     const OLD_KEY: &str = "demo-old-instance-key";
@@ -648,6 +651,7 @@ async fn drift_demo(
                     api_key: key.into(),
                     replacements: Vec::new(),
                     faults: Default::default(),
+                    delay: Delay::None,
                 },
             )
             .await

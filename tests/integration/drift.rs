@@ -11,7 +11,7 @@ use std::process::Command;
 
 use lab::certs::LabCa;
 use lab::feeds::server_tls;
-use lab::octopus_api::{FakeOctopus, FakeOctopusOptions};
+use lab::octopus_api::{Delay, FakeOctopus, FakeOctopusOptions};
 use serde_json::Value;
 
 use crate::support::{Dir, LabRuntime, json, run, run_with_env, stderr, stdout};
@@ -36,6 +36,7 @@ fn fake(lab: &LabRuntime, ca: &LabCa, which: &str, key: &str) -> FakeOctopus {
             api_key: key.into(),
             replacements: Vec::new(),
             faults: HashMap::new(),
+            delay: Delay::None,
         },
     ))
 }

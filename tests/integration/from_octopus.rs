@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use lab::certs::LabCa;
 use lab::feeds::{FeedLab, LAB_USER, server_tls};
-use lab::octopus_api::{FakeOctopus, FakeOctopusOptions, Fault};
+use lab::octopus_api::{Delay, FakeOctopus, FakeOctopusOptions, Fault};
 use lab::tcp::OpenPort;
 use lab::tls::TlsServer;
 use lab::web::{HttpServer, Response};
@@ -41,6 +41,7 @@ fn fake(
                 .iter()
                 .map(|(r, f)| (r.to_string(), f.clone()))
                 .collect::<HashMap<_, _>>(),
+            delay: Delay::None,
         },
     ))
 }

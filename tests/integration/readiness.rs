@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use lab::certs::LabCa;
 use lab::feeds::server_tls;
-use lab::octopus_api::{FakeOctopus, FakeOctopusOptions, Fault};
+use lab::octopus_api::{Delay, FakeOctopus, FakeOctopusOptions, Fault};
 
 use crate::support::{LabRuntime, json, run_with_env, stderr, stdout};
 
@@ -58,6 +58,7 @@ fn lab(name: &str, set: &str, faults: &[(&str, Fault)], tls: bool) -> Lab {
                 .iter()
                 .map(|(r, f)| (r.to_string(), f.clone()))
                 .collect::<HashMap<_, _>>(),
+            delay: Delay::None,
         },
     ));
     Lab {

@@ -2,7 +2,8 @@
 //! was given and nowhere else, over https only, bounds every request in time
 //! and size, follows `Links["Page.Next"]` for at most `max_pages` pages, and
 //! turns every failure into an error that names the URL, what was expected
-//! and what came back (with the HTTP status), the key scrubbed out.
+//! and what came back (with the HTTP status), the key scrubbed out. It holds
+//! at most [`MAX_IN_FLIGHT`] requests in flight however many reads share it.
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -18,6 +19,13 @@ pub const BODY_CAP: usize = 32 * 1024 * 1024;
 
 /// Items asked for per page; servers may answer with fewer.
 pub const PAGE_SIZE: usize = 100;
+
+/// Most requests one [`ApiClient`] has in flight at once, whoever asks: a
+/// few, so reading a server with many spaces is faster than one request at
+/// a time without flooding a production server that is busy deploying.
+/// A request holds its turn for one page only, so concurrent paged reads
+/// always progress.
+pub const MAX_IN_FLIGHT: usize = 4;
 
 /// How to reach the API. Its `Debug` leaves the key out.
 #[derive(Clone)]
@@ -57,6 +65,8 @@ pub struct ApiClient {
     client: reqwest::Client,
     timeout: Duration,
     max_pages: usize,
+    /// One permit per request in flight ([`MAX_IN_FLIGHT`]); closed by [`ApiClient::stop`].
+    turns: tokio::sync::Semaphore,
 }
 
 /// A whole collection and, when its pages disagreed with `TotalResults`, a note saying so.
@@ -114,7 +124,20 @@ impl ApiClient {
             client,
             timeout: options.timeout,
             max_pages: options.max_pages.max(1),
+            turns: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
         })
+    }
+
+    /// Fails every request still waiting for its turn, and every later one:
+    /// for a read that has to stop (the key was refused, the server is gone)
+    /// so the requests queued behind it do not each wait for their timeout.
+    pub fn stop(&self) {
+        self.turns.close();
+    }
+
+    /// Whether [`ApiClient::stop`] was called.
+    pub fn is_stopped(&self) -> bool {
+        self.turns.is_closed()
     }
 
     /// The server's URL as given, without a trailing `/`.
@@ -243,6 +266,14 @@ impl ApiClient {
             ))
         })?;
         key.set_sensitive(true);
+        // The turn is waited for outside the request's time bound (a queued
+        // request has not started) and held until its body is read.
+        let Ok(_turn) = self.turns.acquire().await else {
+            return Err(self.at(
+                url,
+                "not asked: the read was stopped by an earlier failure".into(),
+            ));
+        };
         let request = self
             .client
             .get(url.clone())

@@ -1,7 +1,8 @@
 //! The Octopus REST API client every command that reads a server shares
 //! (`plan from-octopus`, `readiness`, `drift`): `client` (the one
 //! `ApiClient`: https only, the key only in `X-Octopus-ApiKey` to the
-//! server's origin, bounded requests, paging to a stated maximum) and the
+//! server's origin, bounded requests, at most `MAX_IN_FLIGHT` of them at
+//! once, paging to a stated maximum) and the
 //! two shapes every resource comes in, `ApiError` and `Page`, and
 //! `resources`, the one serde type per API resource (a file per area).
 
@@ -13,7 +14,9 @@ use std::fmt;
 
 use serde::Deserialize;
 
-pub use client::{ApiClient, BODY_CAP, ClientOptions, Collection, PAGE_SIZE, parse_json};
+pub use client::{
+    ApiClient, BODY_CAP, ClientOptions, Collection, MAX_IN_FLIGHT, PAGE_SIZE, parse_json,
+};
 
 /// Why a read failed: where, with what HTTP status, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]

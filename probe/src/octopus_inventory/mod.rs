@@ -117,7 +117,8 @@ pub async fn gather(options: &GatherOptions) -> Result<Inventory, ApiError> {
             .into_iter()
             .map(move |collection| read_collection(client, space, collection))
     });
-    let mut read = futures_util::stream::iter(reads).buffered(PARALLEL_READS);
+    // As many collections as the client has turns: more would only wait.
+    let mut read = futures_util::stream::iter(reads).buffered(crate::octopus_api::MAX_IN_FLIGHT);
     let mut out: Vec<SpaceInventory> = Vec::with_capacity(spaces.len());
     for space in spaces.iter().cloned() {
         let mut inventory = SpaceInventory {
@@ -154,10 +155,6 @@ pub async fn gather(options: &GatherOptions) -> Result<Inventory, ApiError> {
         notes,
     })
 }
-
-/// Collections read at once: a few, so a server with many spaces answers
-/// sooner without being flooded.
-pub const PARALLEL_READS: usize = 4;
 
 /// The collections read from every space, in the order they are kept.
 #[derive(Debug, Clone, Copy)]

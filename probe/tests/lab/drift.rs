@@ -3,7 +3,9 @@
 //! resolved to names, the old instance's audit log, paged releases), and
 //! what a failure does: a 403 on one collection errors only the rules that
 //! need it, endless paging stops, a silent server and a refused key mark
-//! everything unread. The key is in no failure.
+//! everything unread. The key is in no failure. Each instance is read
+//! `MAX_IN_FLIGHT` requests at a time (not one, not more), and the evidence
+//! does not depend on the order the answers arrive in.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,10 +14,11 @@ use std::time::Duration;
 
 use lab::certs::LabCa;
 use lab::feeds::server_tls;
-use lab::octopus_api::{FakeOctopus, FakeOctopusOptions, Fault};
+use lab::octopus_api::{Delay, FakeOctopus, FakeOctopusOptions, Fault};
 use probe::checks::drift::{
     DriftEvidence, DriftRule, DriftSpec, InstanceSpec, RegistrationKind, Resource, assess, gather,
 };
+use probe::octopus_api::MAX_IN_FLIGHT;
 use probe::since::{Since, parse_instant};
 use report::Status;
 
@@ -41,6 +44,10 @@ impl Drop for Pair {
 }
 
 async fn pair(old: &str, new: &str, new_faults: &[(&str, Fault)]) -> Pair {
+    pair_delayed(old, new, new_faults, Delay::None).await
+}
+
+async fn pair_delayed(old: &str, new: &str, new_faults: &[(&str, Fault)], delay: Delay) -> Pair {
     static N: AtomicUsize = AtomicUsize::new(0);
     let ca = LabCa::new("drift lab CA").unwrap();
     let ca_file = std::env::temp_dir().join(format!(
@@ -62,6 +69,7 @@ async fn pair(old: &str, new: &str, new_faults: &[(&str, Fault)]) -> Pair {
                     .iter()
                     .map(|(r, f)| (r.to_string(), f.clone()))
                     .collect::<HashMap<_, _>>(),
+                delay,
             },
         )
     };
@@ -225,4 +233,154 @@ async fn a_refused_key_or_a_silent_server_leaves_nothing_read_and_every_rule_err
     assert_eq!(e.new.failures[0].status, None);
     assert_eq!(e.new.failures.len(), 15);
     assert_eq!(assess(&e, DriftRule::PollingClones).status, Status::Error);
+}
+
+#[tokio::test]
+async fn each_instance_is_read_concurrently_but_never_more_than_max_in_flight_at_once() {
+    // Slow answers make reads sent together overlap at each server: a
+    // space has eleven collections, more than MAX_IN_FLIGHT.
+    let p = pair_delayed("old", "new", &[], Delay::Fixed(Duration::from_millis(120))).await;
+    let e = gather(&spec(&p, &p.new.url, NEW_KEY)).await;
+    assert!(e.old.failures.is_empty() && e.new.failures.is_empty());
+    assert!(!e.old.spaces.is_empty() && !e.new.spaces.is_empty());
+    for (which, fake) in [("old", &p.old), ("new", &p.new)] {
+        assert!(fake.seen().len() > 2 * MAX_IN_FLIGHT, "{which}");
+        assert_eq!(
+            fake.most_in_flight(),
+            MAX_IN_FLIGHT,
+            "{which}: parallel (not one at a time) and bounded (never more)"
+        );
+    }
+}
+
+/// The evidence of both instances as text, the servers' addresses and the read time left out.
+fn evidence_text(p: &Pair, e: &DriftEvidence) -> String {
+    format!("{:?}\n{:?}", e.old, e.new)
+        .replace(&p.old.url, "https://old")
+        .replace(&p.new.url, "https://new")
+}
+
+/// Answers in order, scrambled, one space last, the other space last, the certificate last.
+const ORDERS: [Delay; 5] = [
+    Delay::None,
+    Delay::Scrambled(Duration::from_millis(15)),
+    Delay::Prefix("/api/Spaces-1/", Duration::from_millis(200)),
+    Delay::Prefix("/api/Spaces-2/", Duration::from_millis(200)),
+    Delay::Prefix("/api/configuration/", Duration::from_millis(200)),
+];
+
+#[tokio::test]
+async fn the_evidence_is_the_same_whatever_order_the_answers_arrive_in() {
+    let mismatch = Fault::Body(
+        r#"{"ItemType":"Machine","TotalResults":3,"ItemsPerPage":100,"Items":[],"Links":{}}"#
+            .into(),
+    );
+    let faults = [
+        (
+            "api/Spaces-1/packages",
+            Fault::Status(403, "Missing permission: FeedView".into()),
+        ),
+        ("api/Spaces-1/tenants", Fault::EndlessPaging),
+        (
+            "api/Spaces-1/variables/variableset-Projects-2",
+            Fault::Status(404, "not found".into()),
+        ),
+        ("api/Spaces-2/releases", Fault::Status(500, "boom".into())),
+        ("api/Spaces-2/machines", mismatch),
+    ];
+    let mut texts = Vec::new();
+    for delay in ORDERS {
+        let p = pair_delayed("same", "same", &faults, delay).await;
+        let e = gather(&spec(&p, &p.new.url, NEW_KEY)).await;
+        let resources: Vec<Resource> = e.new.failures.iter().map(|f| f.resource).collect();
+        assert_eq!(
+            resources,
+            [
+                Resource::Tenants,
+                Resource::Variables,
+                Resource::Packages,
+                Resource::Releases
+            ],
+            "{delay:?}"
+        );
+        assert!(
+            e.new
+                .notes
+                .iter()
+                .any(|n| n.contains("TotalResults said 3")),
+            "{:?}",
+            e.new.notes
+        );
+        texts.push(evidence_text(&p, &e));
+    }
+    for (i, text) in texts.iter().enumerate().skip(1) {
+        assert_eq!(&texts[0], text, "{:?}", ORDERS[i]);
+    }
+}
+
+#[tokio::test]
+async fn a_refused_key_marks_every_resource_once_whatever_order_the_answers_arrive_in() {
+    let mut texts = Vec::new();
+    for delay in ORDERS {
+        let p = pair_delayed("same", "same", &[], delay).await;
+        let e = gather(&spec(&p, &p.new.url, "API-NOTTHEKEY0123456789ABCDEFG")).await;
+        no_key(&e);
+        // The certificate and the spaces list are asked together; the
+        // certificate comes first even when the spaces' 401 arrives first.
+        assert_eq!(
+            e.new.failures[0].resource,
+            Resource::Certificate,
+            "{delay:?}"
+        );
+        let mut resources: Vec<Resource> = e.new.failures.iter().map(|f| f.resource).collect();
+        assert_eq!(resources.len(), 15, "{delay:?}");
+        resources.sort_by_key(|r| format!("{r:?}"));
+        resources.dedup();
+        assert_eq!(resources.len(), 15, "each resource once: {delay:?}");
+        texts.push(evidence_text(&p, &e));
+    }
+    for (i, text) in texts.iter().enumerate().skip(1) {
+        assert_eq!(&texts[0], text, "{:?}", ORDERS[i]);
+    }
+}
+
+#[tokio::test]
+async fn a_stop_mid_read_sends_none_of_the_waiting_requests_and_marks_each_resource_once() {
+    // The key is refused on the first collection of the first space while
+    // the rest of both spaces wait for a turn: those are never sent.
+    let refused = Fault::Status(401, "You must be logged in to perform this action.".into());
+    let p = pair_delayed(
+        "same",
+        "same",
+        &[("api/Spaces-1/environments", refused)],
+        Delay::Fixed(Duration::from_millis(100)),
+    )
+    .await;
+    let e = gather(&spec(&p, &p.new.url, NEW_KEY)).await;
+    no_key(&e);
+    let resources: Vec<Resource> = e.new.failures.iter().map(|f| f.resource).collect();
+    assert_eq!(resources[0], Resource::Environments);
+    assert_eq!(e.new.failures[0].status, Some(401));
+    let mut each = resources.clone();
+    each.sort_by_key(|r| format!("{r:?}"));
+    each.dedup();
+    assert_eq!((resources.len(), each.len()), (15, 15), "{resources:?}");
+    assert!(e.new.spaces.is_empty());
+    // Root, certificate, spaces list, the first MAX_IN_FLIGHT of space 1
+    // (and at most one more per turn freed while the 401 was judged);
+    // without the stop, both spaces' two dozen reads would all be sent.
+    let sent = p.new.seen().len();
+    assert!(
+        sent <= 3 + 2 * MAX_IN_FLIGHT,
+        "{sent}: {:?}",
+        p.new
+            .seen()
+            .iter()
+            .map(|s| s.path.clone())
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        e.old.failures.is_empty(),
+        "the old instance is read in full"
+    );
 }

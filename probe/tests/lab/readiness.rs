@@ -1,6 +1,8 @@
 //! The readiness family's `gather` against the fake API over HTTPS: every
-//! space's resources are read, the filters go in the query, and a 403 on
-//! one endpoint stays that endpoint's error while the rest are read.
+//! space's resources are read, the filters go in the query, a 403 on one
+//! endpoint stays that endpoint's error while the rest are read, the reads
+//! run `MAX_IN_FLIGHT` at a time (not one, not more), and the evidence does
+//! not depend on the order the answers arrive in.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -8,14 +10,22 @@ use std::time::Duration;
 
 use lab::certs::LabCa;
 use lab::feeds::server_tls;
-use lab::octopus_api::{FakeOctopus, FakeOctopusOptions, Fault};
+use lab::octopus_api::{Delay, FakeOctopus, FakeOctopusOptions, Fault};
 use probe::checks::readiness::{GatherOptions, gather};
-use probe::octopus_api::ClientOptions;
+use probe::octopus_api::{ClientOptions, MAX_IN_FLIGHT};
 use probe::since::{Since, parse_instant};
 
 const KEY: &str = "API-READINESSGATHER0123456789A";
 
 async fn fake(faults: &[(&str, Fault)], name: &str) -> (FakeOctopus, PathBuf) {
+    fake_delayed(faults, name, Delay::None).await
+}
+
+async fn fake_delayed(
+    faults: &[(&str, Fault)],
+    name: &str,
+    delay: Delay,
+) -> (FakeOctopus, PathBuf) {
     let ca = LabCa::new("readiness gather CA").unwrap();
     let cert = ca.issue("127.0.0.1", &["127.0.0.1"]).unwrap();
     let ca_file = std::env::temp_dir().join(format!(
@@ -34,6 +44,7 @@ async fn fake(faults: &[(&str, Fault)], name: &str) -> (FakeOctopus, PathBuf) {
                 .iter()
                 .map(|(r, f)| (r.to_string(), f.clone()))
                 .collect::<HashMap<_, _>>(),
+            delay,
         },
     )
     .await
@@ -131,6 +142,7 @@ async fn http_is_refused_before_any_request() {
             api_key: KEY.into(),
             replacements: Vec::new(),
             faults: HashMap::new(),
+            delay: Delay::None,
         },
     )
     .await
@@ -140,4 +152,75 @@ async fn http_is_refused_before_any_request() {
         .unwrap_err();
     assert!(e.message.contains("refusing") && e.url.is_none(), "{e}");
     assert!(api.seen().is_empty());
+}
+
+#[tokio::test]
+async fn reads_run_concurrently_but_never_more_than_max_in_flight_at_once() {
+    // Every answer takes a while, so reads sent together overlap at the
+    // server: more than MAX_IN_FLIGHT of them are ready to go at the start
+    // (eleven top-level reads) and in every space (eleven collections).
+    let (api, ca_file) = fake_delayed(&[], "bound", Delay::Fixed(Duration::from_millis(150))).await;
+    let ev = gather(&options(&api.url, &ca_file, None)).await.unwrap();
+    std::fs::remove_file(&ca_file).ok();
+    assert_eq!(ev.spaces.as_ref().unwrap().len(), 2);
+    assert!(api.seen().len() > 2 * MAX_IN_FLIGHT, "{}", api.seen().len());
+    assert_eq!(
+        api.most_in_flight(),
+        MAX_IN_FLIGHT,
+        "parallel (not one at a time) and bounded (never more)"
+    );
+}
+
+#[tokio::test]
+async fn the_evidence_is_the_same_whatever_order_the_answers_arrive_in() {
+    // Failures, paging notes from the top level and from a space: all of
+    // them must come out in one order, answers in order or scrambled.
+    let mismatch = |what: &str| {
+        Fault::Body(format!(
+            r#"{{"ItemType":"{what}","TotalResults":3,"ItemsPerPage":100,"Items":[],"Links":{{}}}}"#
+        ))
+    };
+    let faults = [
+        (
+            "api/Spaces-1/packages",
+            Fault::Status(403, "Missing permission: FeedView".into()),
+        ),
+        (
+            "api/Spaces-1/subscriptions",
+            Fault::Status(500, "boom".into()),
+        ),
+        ("api/teams", mismatch("Team")),
+        ("api/Spaces-2/runbooks", mismatch("Runbook")),
+        ("api/users", Fault::Body("{ not json".into())),
+    ];
+    let since = Since(parse_instant("2026-11-25T00:00:00Z").unwrap());
+    let mut evidence = Vec::new();
+    for (name, delay) in [
+        ("in-order", Delay::None),
+        ("scrambled", Delay::Scrambled(Duration::from_millis(15))),
+        (
+            "first-space-last",
+            Delay::Prefix("/api/Spaces-1/", Duration::from_millis(200)),
+        ),
+        (
+            "second-space-last",
+            Delay::Prefix("/api/Spaces-2/", Duration::from_millis(200)),
+        ),
+        (
+            "top-level-last",
+            Delay::Prefix("/api/teams", Duration::from_millis(200)),
+        ),
+    ] {
+        let (api, ca_file) = fake_delayed(&faults, name, delay).await;
+        let ev = gather(&options(&api.url, &ca_file, Some(since)))
+            .await
+            .unwrap();
+        std::fs::remove_file(&ca_file).ok();
+        assert_eq!(ev.notes.len(), 2, "{:?}", ev.notes);
+        evidence.push(format!("{ev:?}").replace(&api.url, "https://fake"));
+    }
+    assert!(evidence[0].contains("FeedView") && evidence[0].contains("TotalResults said 3"));
+    for (i, other) in evidence.iter().enumerate().skip(1) {
+        assert_eq!(&evidence[0], other, "run {i}");
+    }
 }

@@ -1,13 +1,19 @@
 //! Reads both instances through `octopus_api::ApiClient` (https only, the
-//! key only in its header, bounded requests, paging to a maximum), at the
-//! same time, into the plain summaries the rules judge. A failed read is
-//! kept as a [`ReadFailure`] of its resource, never dropped: a refused key
-//! (401) or a server that no longer answers `/api` stops that instance's
-//! read and marks every resource unread; anything else (403 on one
+//! key only in its header, bounded requests, paging to a maximum, at most
+//! `MAX_IN_FLIGHT` requests at once per instance), at the same time, into
+//! the plain summaries the rules judge. An instance's independent reads run
+//! concurrently (the root first, the spaces list before the spaces, the
+//! projects before their variable sets); their outcomes are then kept in
+//! one fixed order, so the same answers make the same evidence however they
+//! arrive. A failed read is kept as a [`ReadFailure`] of its resource,
+//! never dropped: a refused key (401) or a server that no longer answers
+//! `/api` stops that instance's read (the requests still waiting are not
+//! sent) and marks every resource unread once; anything else (403 on one
 //! collection, a 404 from an older server, paging that never ends) marks
 //! only that resource.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
@@ -21,10 +27,12 @@ use crate::octopus_api::resources::{
     DeploymentProcess, Environment, Event, Machine, Package, Project, Release, Root,
     ServerCertificate, Space, Tenant, VariableSet, WorkerPool,
 };
-use crate::octopus_api::{ApiClient, ApiError, ClientOptions};
+use crate::octopus_api::{ApiClient, ApiError, ClientOptions, MAX_IN_FLIGHT};
 
-/// Variable sets read at once (one request per project).
-const VARIABLE_READS_IN_FLIGHT: usize = 8;
+/// Spaces whose collections are read at once: enough to keep the client's
+/// turns busy across a space's end, few enough that the outcomes waiting
+/// to be kept in order do not grow with the number of spaces.
+const SPACES_AT_ONCE: usize = 2;
 
 /// Reads the old and the new instance at the same time.
 pub async fn gather(spec: &DriftSpec) -> DriftEvidence {
@@ -63,28 +71,86 @@ const ALL: [Resource; 15] = [
 /// Stops an instance's read: the key was refused or the server is gone.
 struct Stop;
 
-struct Reader<'a> {
-    api: ApiClient,
-    read: &'a mut InstanceRead,
+/// One read's outcome, kept (in the fixed order) by [`Reader::keep`].
+enum Fetched<T> {
+    /// What was read, and the paging note when its pages disagreed with `TotalResults`.
+    Read(T, Option<String>),
+    /// A failure of this resource only.
+    Failed(Resource, ApiError),
+    /// A failure that stops the instance's read (401, a server that no longer answers).
+    Stops(Resource, ApiError),
+    /// Not read: another read had already stopped the instance's read.
+    Skipped,
 }
 
-impl Reader<'_> {
-    async fn failed(&mut self, resource: Resource, e: &ApiError) -> Option<Stop> {
-        self.read.failures.push(ReadFailure {
-            resource,
-            url: e.url.clone(),
-            status: e.status,
-            message: error_message(e),
-        });
-        // 401: the key is refused everywhere. No status: a page that would
-        // not parse or never ended, or a server that stopped answering; only
-        // the last stops the read (every further request would wait too).
-        let gone = e.status.is_none() && !self.answers().await;
-        if e.status == Some(401) || gone {
-            mark_all(self.read, resource, e);
-            return Some(Stop);
+struct Reader {
+    api: ApiClient,
+    /// The first failure that stopped the read, for the reads skipped after it.
+    stopped: Mutex<Option<(Resource, ApiError)>>,
+}
+
+impl Reader {
+    /// A whole collection.
+    async fn all<T: DeserializeOwned>(
+        &self,
+        resource: Resource,
+        rest: &str,
+        query: &[(&str, &str)],
+        what: &str,
+    ) -> Fetched<Vec<T>> {
+        if self.api.is_stopped() {
+            return Fetched::Skipped;
         }
-        None
+        match self.api.get_all_with::<T>(rest, query, what).await {
+            Ok(c) => Fetched::Read(c.items, c.note),
+            Err(e) => self.judge(resource, e).await,
+        }
+    }
+
+    /// One document.
+    async fn one<T: DeserializeOwned>(
+        &self,
+        resource: Resource,
+        url: &url::Url,
+        what: &str,
+    ) -> Fetched<T> {
+        if self.api.is_stopped() {
+            return Fetched::Skipped;
+        }
+        match self.api.get::<T>(url, what).await {
+            Ok(t) => Fetched::Read(t, None),
+            Err(e) => self.judge(resource, e).await,
+        }
+    }
+
+    /// Whether a failure stops the instance's read; when it does, the
+    /// requests still waiting for a turn are not sent.
+    async fn judge<T>(&self, resource: Resource, e: ApiError) -> Fetched<T> {
+        // 401: the key is refused everywhere. A 401 is this read's own
+        // answer even when another read stopped first (the certificate and
+        // the spaces list are asked together; the certificate is kept first).
+        let stops = if e.status == Some(401) {
+            true
+        } else if e.status.is_none() {
+            // No status: a page that would not parse or never ended, or a
+            // server that stopped answering; only the last stops the read
+            // (every further request would wait too). Once stopped, it is
+            // also how a request refused by the stop fails.
+            if self.api.is_stopped() {
+                return Fetched::Skipped;
+            }
+            !self.answers().await
+        } else {
+            false
+        };
+        if !stops {
+            return Fetched::Failed(resource, e);
+        }
+        if let Ok(mut first) = self.stopped.lock() {
+            first.get_or_insert_with(|| (resource, e.clone()));
+        }
+        self.api.stop();
+        Fetched::Stops(resource, e)
     }
 
     /// Whether `GET /api` still answers (with anything).
@@ -99,24 +165,45 @@ impl Reader<'_> {
         }
     }
 
-    /// A whole collection, or `None` (the failure recorded) when it could not be read.
-    async fn all<T: DeserializeOwned>(
-        &mut self,
-        resource: Resource,
-        rest: &str,
-        query: &[(&str, &str)],
-        what: &str,
-    ) -> Result<Option<Vec<T>>, Stop> {
-        match self.api.get_all_with::<T>(rest, query, what).await {
-            Ok(c) => {
-                self.read.notes.extend(c.note);
-                Ok(Some(c.items))
+    /// Keeps a read's outcome in `read`: what was read (`None` when it
+    /// failed, the failure recorded), or `Stop` with every resource marked
+    /// unread. Called in one fixed order, so the evidence does not depend on
+    /// the order the answers arrived in.
+    fn keep<T>(&self, read: &mut InstanceRead, fetched: Fetched<T>) -> Result<Option<T>, Stop> {
+        let (resource, e) = match fetched {
+            Fetched::Read(t, note) => {
+                read.notes.extend(note);
+                return Ok(Some(t));
             }
-            Err(e) => match self.failed(resource, &e).await {
-                Some(stop) => Err(stop),
-                None => Ok(None),
-            },
-        }
+            Fetched::Failed(resource, e) => {
+                read.failures.push(failure(resource, &e));
+                return Ok(None);
+            }
+            Fetched::Stops(resource, e) => (resource, e),
+            Fetched::Skipped => self
+                .stopped
+                .lock()
+                .ok()
+                .and_then(|first| first.clone())
+                .unwrap_or_else(|| {
+                    (
+                        Resource::Server,
+                        ApiError::setup("the read was stopped".into()),
+                    )
+                }),
+        };
+        read.failures.push(failure(resource, &e));
+        mark_all(read, resource, &e);
+        Err(Stop)
+    }
+}
+
+fn failure(resource: Resource, e: &ApiError) -> ReadFailure {
+    ReadFailure {
+        resource,
+        url: e.url.clone(),
+        status: e.status,
+        message: error_message(e),
     }
 }
 
@@ -128,12 +215,7 @@ fn error_message(e: &ApiError) -> String {
 fn mark_all(read: &mut InstanceRead, cause: Resource, e: &ApiError) {
     for resource in ALL {
         if resource != cause && !read.failures.iter().any(|f| f.resource == resource) {
-            read.failures.push(ReadFailure {
-                resource,
-                url: e.url.clone(),
-                status: e.status,
-                message: error_message(e),
-            });
+            read.failures.push(failure(resource, e));
         }
     }
 }
@@ -153,29 +235,28 @@ async fn read_instance(spec: &DriftSpec, instance: &InstanceSpec, old: bool) -> 
     }) {
         Ok(api) => api,
         Err(e) => {
-            read.failures.push(ReadFailure {
-                resource: Resource::Server,
-                url: e.url.clone(),
-                status: e.status,
-                message: error_message(&e),
-            });
+            read.failures.push(failure(Resource::Server, &e));
             mark_all(&mut read, Resource::Server, &e);
             return read;
         }
     };
     read.server = api.server();
     let since = spec.since.to_string();
-    let mut reader = Reader {
+    let reader = Reader {
         api,
-        read: &mut read,
+        stopped: Mutex::new(None),
     };
-    let _ = read_all(&mut reader, old.then_some(since.as_str())).await;
+    let _ = read_all(&reader, &mut read, old.then_some(since.as_str())).await;
     read
 }
 
 /// Reads everything the rules need; `events_from` (the old instance only)
 /// also reads the audit log from that time.
-async fn read_all(r: &mut Reader<'_>, events_from: Option<&str>) -> Result<(), Stop> {
+async fn read_all(
+    r: &Reader,
+    read: &mut InstanceRead,
+    events_from: Option<&str>,
+) -> Result<(), Stop> {
     let root_url = r.api.url("");
     let root: Root = match r
         .api
@@ -188,13 +269,8 @@ async fn read_all(r: &mut Reader<'_>, events_from: Option<&str>) -> Result<(), S
         Ok(root) => root,
         Err(e) => {
             // Without the root nothing else is worth asking.
-            r.read.failures.push(ReadFailure {
-                resource: Resource::Server,
-                url: e.url.clone(),
-                status: e.status,
-                message: error_message(&e),
-            });
-            mark_all(r.read, Resource::Server, &e);
+            read.failures.push(failure(Resource::Server, &e));
+            mark_all(read, Resource::Server, &e);
             return Err(Stop);
         }
     };
@@ -206,56 +282,82 @@ async fn read_all(r: &mut Reader<'_>, events_from: Option<&str>) -> Result<(), S
                 crate::text::one_line(&root.application, 60)
             ),
         );
-        r.read.failures.push(ReadFailure {
+        read.failures.push(ReadFailure {
             resource: Resource::Server,
             url: e.url.clone(),
             status: None,
             message: e.message.clone(),
         });
-        mark_all(r.read, Resource::Server, &e);
+        mark_all(read, Resource::Server, &e);
         return Err(Stop);
     }
-    r.read.version = Some(root.version.clone());
+    read.version = Some(root.version.clone());
     let cert_url = r.api.url("configuration/certificates/certificate-global");
-    match r
-        .api
-        .get::<ServerCertificate>(
+    let (certificate, spaces) = tokio::join!(
+        r.one::<ServerCertificate>(
+            Resource::Certificate,
             &cert_url,
             "the server certificate (an object with Thumbprint)",
-        )
-        .await
-    {
-        Ok(c) => r.read.thumbprint = Some(c.thumbprint),
-        Err(e) => {
-            if let Some(stop) = r.failed(Resource::Certificate, &e).await {
-                return Err(stop);
+        ),
+        async {
+            if root.links.contains_key("Spaces") {
+                Some(
+                    r.all::<Space>(Resource::Spaces, "spaces", &[], "spaces")
+                        .await,
+                )
+            } else {
+                None
             }
         }
+    );
+    if let Some(c) = r.keep(read, certificate)? {
+        read.thumbprint = Some(c.thumbprint);
     }
-    let spaces: Vec<Space> = if root.links.contains_key("Spaces") {
-        match r.all(Resource::Spaces, "spaces", &[], "spaces").await? {
+    let spaces: Vec<Space> = match spaces {
+        Some(fetched) => match r.keep(read, fetched)? {
             Some(s) => s,
             None => return Ok(()),
-        }
-    } else {
-        vec![Space {
+        },
+        None => vec![Space {
             id: String::new(),
             name: "(no spaces)".into(),
             slug: None,
-        }]
+        }],
     };
-    for space in spaces {
-        let s = read_space(r, &space, events_from).await?;
-        r.read.spaces.push(s);
+    // A few spaces at a time, kept in the server's order; a stop drops the rest.
+    let mut fetched = futures_util::stream::iter(&spaces)
+        .map(|space| read_space(r, space, events_from))
+        .buffered(SPACES_AT_ONCE);
+    while let Some(space) = fetched.next().await {
+        let s = keep_space(r, read, space)?;
+        read.spaces.push(s);
     }
     Ok(())
 }
 
-async fn read_space(
-    r: &mut Reader<'_>,
-    space: &Space,
+/// One space's reads, before they are kept.
+struct SpaceFetched<'a> {
+    space: &'a Space,
+    environments: Fetched<Vec<Environment>>,
+    tenants: Fetched<Vec<Tenant>>,
+    pools: Fetched<Vec<WorkerPool>>,
+    projects: Fetched<Vec<Project>>,
+    processes: Fetched<Vec<DeploymentProcess>>,
+    variable_sets: Vec<Fetched<VariableSet>>,
+    releases: Fetched<Vec<Release>>,
+    deployments: Fetched<Vec<Deployment>>,
+    events: Option<Fetched<Vec<Event>>>,
+    packages: Fetched<Vec<Package>>,
+    machines: Fetched<Vec<Machine>>,
+    workers: Fetched<Vec<Machine>>,
+}
+
+/// Reads a space's collections concurrently (the variable sets after the projects).
+async fn read_space<'a>(
+    r: &Reader,
+    space: &'a Space,
     events_from: Option<&str>,
-) -> Result<SpaceRead, Stop> {
+) -> SpaceFetched<'a> {
     let prefix = if space.id.is_empty() {
         String::new()
     } else {
@@ -269,92 +371,106 @@ async fn read_space(
         }
     };
     let path = |p: &str| format!("{prefix}{p}");
-    let environments: Vec<Environment> = r
-        .all(
-            Resource::Environments,
-            &path("environments"),
-            &[],
-            &of("environments"),
-        )
-        .await?
-        .unwrap_or_default();
-    let tenants: Vec<Tenant> = r
-        .all(Resource::Tenants, &path("tenants"), &[], &of("tenants"))
-        .await?
-        .unwrap_or_default();
-    let pools: Vec<WorkerPool> = r
-        .all(
-            Resource::WorkerPools,
-            &path("workerpools"),
-            &[],
-            &of("worker pools"),
-        )
-        .await?
-        .unwrap_or_default();
-    let projects: Vec<Project> = r
-        .all(Resource::Projects, &path("projects"), &[], &of("projects"))
-        .await?
-        .unwrap_or_default();
-    let processes: Vec<DeploymentProcess> = r
-        .all(
+    // Each read in its own future owning its path and description.
+    macro_rules! all {
+        ($resource:expr, $path:literal, $what:literal) => {
+            async { r.all($resource, &path($path), &[], &of($what)).await }
+        };
+    }
+    let projects_then_variables = async {
+        let projects = r
+            .all::<Project>(Resource::Projects, &path("projects"), &[], &of("projects"))
+            .await;
+        let variable_sets = match &projects {
+            Fetched::Read(projects, _) => read_variable_sets(r, &prefix, projects).await,
+            _ => Vec::new(),
+        };
+        (projects, variable_sets)
+    };
+    let events = async {
+        match events_from {
+            Some(from) => Some(
+                r.all(
+                    Resource::Events,
+                    &path("events"),
+                    &[("from", from)],
+                    &of("audit events"),
+                )
+                .await,
+            ),
+            None => None,
+        }
+    };
+    let (
+        environments,
+        tenants,
+        pools,
+        (projects, variable_sets),
+        processes,
+        releases,
+        deployments,
+        events,
+        packages,
+        machines,
+        workers,
+    ) = tokio::join!(
+        all!(Resource::Environments, "environments", "environments"),
+        all!(Resource::Tenants, "tenants", "tenants"),
+        all!(Resource::WorkerPools, "workerpools", "worker pools"),
+        projects_then_variables,
+        all!(
             Resource::Processes,
-            &path("deploymentprocesses"),
-            &[],
-            &of("deployment processes"),
-        )
-        .await?
-        .unwrap_or_default();
-    let variable_versions = read_variable_sets(r, &prefix, &projects).await?;
-    let releases: Vec<Release> = r
-        .all(Resource::Releases, &path("releases"), &[], &of("releases"))
-        .await?
-        .unwrap_or_default();
-    let deployments: Vec<Deployment> = r
-        .all(
-            Resource::Deployments,
-            &path("deployments"),
-            &[],
-            &of("deployments"),
-        )
-        .await?
-        .unwrap_or_default();
-    let events: Vec<Event> = match events_from {
-        Some(from) => r
-            .all(
-                Resource::Events,
-                &path("events"),
-                &[("from", from)],
-                &of("audit events"),
-            )
-            .await?
-            .unwrap_or_default(),
+            "deploymentprocesses",
+            "deployment processes"
+        ),
+        all!(Resource::Releases, "releases", "releases"),
+        all!(Resource::Deployments, "deployments", "deployments"),
+        events,
+        all!(Resource::Packages, "packages", "built-in feed packages"),
+        all!(Resource::Machines, "machines", "deployment targets"),
+        all!(Resource::Workers, "workers", "workers"),
+    );
+    SpaceFetched {
+        space,
+        environments,
+        tenants,
+        pools,
+        projects,
+        processes,
+        variable_sets,
+        releases,
+        deployments,
+        events,
+        packages,
+        machines,
+        workers,
+    }
+}
+
+/// Keeps a space's reads in the order they were once made one after another.
+fn keep_space(r: &Reader, read: &mut InstanceRead, f: SpaceFetched<'_>) -> Result<SpaceRead, Stop> {
+    let environments = r.keep(read, f.environments)?.unwrap_or_default();
+    let tenants = r.keep(read, f.tenants)?.unwrap_or_default();
+    let pools = r.keep(read, f.pools)?.unwrap_or_default();
+    let projects = r.keep(read, f.projects)?.unwrap_or_default();
+    let processes = r.keep(read, f.processes)?.unwrap_or_default();
+    let mut variable_versions = HashMap::new();
+    for set in f.variable_sets {
+        if let Some(set) = r.keep(read, set)? {
+            variable_versions.insert(set.id, set.version);
+        }
+    }
+    let releases = r.keep(read, f.releases)?.unwrap_or_default();
+    let deployments = r.keep(read, f.deployments)?.unwrap_or_default();
+    let events = match f.events {
+        Some(events) => r.keep(read, events)?.unwrap_or_default(),
         None => Vec::new(),
     };
-    let packages: Vec<Package> = r
-        .all(
-            Resource::Packages,
-            &path("packages"),
-            &[],
-            &of("built-in feed packages"),
-        )
-        .await?
-        .unwrap_or_default();
-    let machines: Vec<Machine> = r
-        .all(
-            Resource::Machines,
-            &path("machines"),
-            &[],
-            &of("deployment targets"),
-        )
-        .await?
-        .unwrap_or_default();
-    let workers: Vec<Machine> = r
-        .all(Resource::Workers, &path("workers"), &[], &of("workers"))
-        .await?
-        .unwrap_or_default();
-
+    let packages = r.keep(read, f.packages)?.unwrap_or_default();
+    let machines = r.keep(read, f.machines)?.unwrap_or_default();
+    let workers = r.keep(read, f.workers)?.unwrap_or_default();
     let (out, notes) = summary::space_summary(
-        space,
+        f.space,
         &summary::Collections {
             environments,
             tenants,
@@ -370,45 +486,31 @@ async fn read_space(
             workers,
         },
     );
-    r.read.notes.extend(notes);
+    read.notes.extend(notes);
     Ok(out)
 }
 
-/// Each project's variable set version (`/api/{space}/variables/{id}`), a
-/// few requests at a time.
+/// Each project's variable set (`/api/{space}/variables/{id}`), in the
+/// projects' order, as many at once as the client has turns.
 async fn read_variable_sets(
-    r: &mut Reader<'_>,
+    r: &Reader,
     prefix: &str,
     projects: &[Project],
-) -> Result<HashMap<String, Option<u64>>, Stop> {
-    let ids: Vec<&str> = projects
+) -> Vec<Fetched<VariableSet>> {
+    let urls: Vec<url::Url> = projects
         .iter()
         .filter_map(|p| p.variable_set_id.as_deref())
+        .map(|id| r.api.url(&format!("{prefix}variables/{id}")))
         .collect();
-    let api = &r.api;
-    let results: Vec<Result<VariableSet, ApiError>> = futures_util::stream::iter(ids)
-        .map(|id| {
-            let url = api.url(&format!("{prefix}variables/{id}"));
-            async move {
-                api.get::<VariableSet>(&url, "a variable set (Id, OwnerId, Version)")
-                    .await
-            }
+    futures_util::stream::iter(&urls)
+        .map(|url| {
+            r.one::<VariableSet>(
+                Resource::Variables,
+                url,
+                "a variable set (Id, OwnerId, Version)",
+            )
         })
-        .buffered(VARIABLE_READS_IN_FLIGHT)
+        .buffered(MAX_IN_FLIGHT)
         .collect()
-        .await;
-    let mut versions = HashMap::new();
-    for result in results {
-        match result {
-            Ok(set) => {
-                versions.insert(set.id, set.version);
-            }
-            Err(e) => {
-                if let Some(stop) = r.failed(Resource::Variables, &e).await {
-                    return Err(stop);
-                }
-            }
-        }
-    }
-    Ok(versions)
+        .await
 }

@@ -1,6 +1,6 @@
 //! Gathering against the fake API (HTTPS, a lab CA trusted through a CA
-//! file): paging, spaces, errors that name the URL, and the key kept out
-//! of every message.
+//! file): paging, spaces, errors that name the URL, the key kept out
+//! of every message, and the collections read `MAX_IN_FLIGHT` at a time.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -11,7 +11,7 @@ use super::{fixture_inventory, fixtures};
 use lab::certs::LabCa;
 use lab::feeds::server_tls;
 use lab::misbehaving::{Behaviour, Misbehaving};
-use lab::octopus_api::{FakeOctopus, FakeOctopusOptions, Fault};
+use lab::octopus_api::{Delay, FakeOctopus, FakeOctopusOptions, Fault};
 use probe::octopus_inventory::{ApiError, ClientOptions, GatherOptions, gather};
 
 const KEY: &str = "API-LABKEY0123456789ABCDEFGHIJ";
@@ -28,6 +28,10 @@ impl Drop for Fake {
 }
 
 async fn fake(faults: &[(&str, Fault)]) -> Fake {
+    fake_delayed(faults, Delay::None).await
+}
+
+async fn fake_delayed(faults: &[(&str, Fault)], delay: Delay) -> Fake {
     static N: AtomicUsize = AtomicUsize::new(0);
     let ca = LabCa::new("octopus-inventory test CA").unwrap();
     let cert = ca.issue("127.0.0.1", &["127.0.0.1"]).unwrap();
@@ -48,6 +52,7 @@ async fn fake(faults: &[(&str, Fault)]) -> Fake {
                 .iter()
                 .map(|(r, f)| (r.to_string(), f.clone()))
                 .collect::<HashMap<_, _>>(),
+            delay,
         },
     )
     .await
@@ -374,4 +379,17 @@ async fn server_text_in_errors_is_one_line_without_control_characters_and_bounde
     assert!(!text.chars().any(char::is_control), "{text:?}");
     assert!(e.message.chars().count() <= MAX_ERROR_MESSAGE + 1);
     assert!(e.url.unwrap().chars().count() <= MAX_ERROR_URL + 1);
+}
+
+#[tokio::test]
+async fn collections_are_read_concurrently_but_never_more_than_max_in_flight_at_once() {
+    // Two spaces of five collections: ten reads, more than the bound.
+    let fake = fake_delayed(&[], Delay::Fixed(Duration::from_millis(120))).await;
+    let inventory = gather(&options(&fake, KEY)).await.unwrap();
+    assert_eq!(inventory.spaces.len(), 2);
+    assert_eq!(
+        fake.api.most_in_flight(),
+        probe::octopus_api::MAX_IN_FLIGHT,
+        "parallel (not one at a time) and bounded (never more)"
+    );
 }
