@@ -28,8 +28,8 @@ fuzz_target!(|data: &[u8]| {
     };
     merged.seal();
     let mut out = Vec::new();
-    render::write_table(&mut out, &merged, false).unwrap();
-    render::write_table(&mut out, &merged, true).unwrap();
+    render::write_table(&mut out, &merged, 40).unwrap();
+    render::write_table(&mut out, &merged, 200).unwrap();
     render::write_markdown(&mut out, &merged).unwrap();
     render::write_html(&mut out, &merged).unwrap();
     render::write_junit(&mut out, &merged).unwrap();

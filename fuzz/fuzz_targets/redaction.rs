@@ -64,7 +64,7 @@ fuzz_target!(|data: &[u8]| {
                     c.reason.clone(),
                 ]);
                 all.extend(c.remediation.clone());
-                strings(&c.evidence, &mut all);
+                strings(c.evidence.json(), &mut all);
             }
             assert!(all.iter().all(|s| !s.contains(secret)), "{secret:?} survived");
         }

@@ -31,7 +31,8 @@ fuzz_target!(|data: &[u8]| {
         };
         let m = &loaded.merged;
         let mut out = Vec::new();
-        merged::write_table(&mut out, m, false).unwrap();
+        merged::write_table(&mut out, m, 40).unwrap();
+        merged::write_table(&mut out, m, 200).unwrap();
         assert_terminal_safe(&out);
         merged::write_markdown(&mut out, m).unwrap();
         merged::write_html(&mut out, m).unwrap();
@@ -46,26 +47,24 @@ fuzz_target!(|data: &[u8]| {
     for style in [
         TableStyle::default(),
         TableStyle {
+            color: true,
+            width: 40,
+            sort: report::table::Sort::Plan,
+        },
+        TableStyle {
             color: false,
-            wrap: true,
+            width: 400,
+            ..TableStyle::default()
         },
     ] {
         let mut out = Vec::new();
-        write_table(&mut out, &r.results, style).unwrap();
-        assert_terminal_safe(&out);
+        write_table(&mut out, r, style).unwrap();
+        if !style.color {
+            assert_terminal_safe(&out);
+        }
     }
-    let mut out = Vec::new();
-    write_table(
-        &mut out,
-        &r.results,
-        TableStyle {
-            color: true,
-            wrap: false,
-        },
-    )
-    .unwrap();
     let _ = report::document::verdict_line(r);
-    // Markdown, HTML, JUnit and JSON: the four files `--out` writes.
+    // Every file `--out` writes.
     let files = report::files::render_report_files(r).unwrap();
-    assert_eq!(files.len(), 4);
+    assert_eq!(files.len(), report::files::REPORT_FILES.len());
 });

@@ -128,7 +128,8 @@ fn reports(args: &[String]) -> Result<(), Error> {
                     evidence: serde_json::json!({
                         "resolver": "literal",
                         "addresses": [{"address": target, "state": "open", "connect_ms": j % 7}],
-                    }),
+                    })
+                    .into(),
                     elapsed_ms: (j % 7) as u64,
                     waiver: None,
                 }

@@ -99,7 +99,7 @@ pub struct Outcome {
     pub status: Status,
     pub reason: String,
     pub remediation: Option<String>,
-    pub evidence: serde_json::Value,
+    pub evidence: report::Evidence,
 }
 
 impl Outcome {
@@ -108,7 +108,7 @@ impl Outcome {
             status,
             reason: reason.into(),
             remediation: None,
-            evidence: serde_json::Value::Null,
+            evidence: report::Evidence::default(),
         }
     }
 
@@ -118,7 +118,15 @@ impl Outcome {
     }
 
     pub fn with_evidence(mut self, evidence: impl serde::Serialize) -> Self {
-        self.evidence = serde_json::to_value(evidence).unwrap_or(serde_json::Value::Null);
+        self.evidence = serde_json::to_value(evidence)
+            .unwrap_or(serde_json::Value::Null)
+            .into();
+        self
+    }
+
+    /// TCP evidence, kept typed (see [`report::Evidence`]).
+    pub fn with_tcp_evidence(mut self, evidence: report::tcp::TcpEvidence) -> Self {
+        self.evidence = report::Evidence::tcp(evidence);
         self
     }
 }

@@ -63,7 +63,6 @@ pub async fn run(
         }
     }
     drop(stream);
-    drop(primer);
     // Collected in place (the slots' allocation becomes the results'): no
     // second copy of every result at the end of a large run.
     slots
@@ -279,7 +278,7 @@ mod tests {
             status,
             reason: "filtered".into(),
             remediation: None,
-            evidence: serde_json::Value::Null,
+            evidence: Default::default(),
             elapsed_ms: 0,
             waiver: None,
         };

@@ -181,7 +181,7 @@ fn description(r: &CheckResult) -> String {
     if let Some(w) = &r.waiver {
         text.push_str(&format!("waiver: {} ({})\n", w.reason, w.ticket));
     }
-    let blocks = evidence::view(&r.evidence);
+    let blocks = evidence::view(&r.evidence.to_value());
     if !blocks.is_empty() {
         let mut md = Vec::new();
         if markdown::write_blocks(&mut md, &blocks, 4).is_ok() {

@@ -23,13 +23,14 @@ pub mod rules;
 pub mod signature;
 pub mod summary;
 pub mod table;
+pub mod tcp;
 pub mod terminal;
 pub mod verdict;
 
 pub use integrity::Integrity;
 pub use model::{
-    CheckId, CheckResult, Family, Migration, Report, SCHEMA_VERSION, Severity, Status, Summary,
-    Tool, Waiver,
+    CheckId, CheckResult, Evidence, Family, Migration, Report, SCHEMA_VERSION, Severity, Status,
+    Summary, Tool, Waiver,
 };
 pub use redact::Redactor;
 pub use verdict::{FailOn, Verdict, exit_code};

@@ -85,7 +85,7 @@ pub fn write_markdown(out: &mut impl Write, report: &Report) -> io::Result<()> {
                 code(r.id.as_str())
             )?;
             writeln!(out, "{} · {}\n", text(&r.title), code(&r.target))?;
-            let blocks = evidence::view(&r.evidence);
+            let blocks = evidence::view(&r.evidence.to_value());
             if blocks.is_empty() {
                 writeln!(out, "(no evidence recorded)")?;
             }

@@ -8,7 +8,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::integrity::Integrity;
-pub use crate::result::{CheckId, CheckResult, Family, Severity, Status, Summary, Waiver, slug};
+pub use crate::result::{
+    CheckId, CheckResult, Evidence, Family, Severity, Status, Summary, Waiver, slug,
+};
 use crate::verdict::Verdict;
 
 /// Version of the `report.json` format.

@@ -22,7 +22,8 @@ use std::sync::LazyLock;
 use regex::{Captures, Regex, RegexSet};
 use serde_json::Value;
 
-use crate::model::{CheckId, Report, slug};
+use crate::model::{CheckId, Evidence, Report, slug};
+use crate::tcp::TcpEvidence;
 
 /// What replaces a secret.
 pub const REDACTED: &str = "[redacted]";
@@ -89,6 +90,11 @@ impl Redactor {
                 self.in_place(t);
             }
         }
+        // Typed TCP evidence keeps its fixed keys out of the JSON until it is
+        // written; whether any of them would change is the same for every result.
+        let tcp_keys_clean = TcpEvidence::KEYS
+            .iter()
+            .all(|key| !is_secret_key(key) && matches!(self.text(key), Cow::Borrowed(_)));
         for r in results {
             if let Some(id) = self.changed_id(&r.id) {
                 r.id = id;
@@ -103,7 +109,26 @@ impl Redactor {
                 self.in_place(&mut w.reason);
                 self.in_place(&mut w.ticket);
             }
-            self.value(&mut r.evidence);
+            self.evidence(&mut r.evidence, tcp_keys_clean);
+        }
+    }
+
+    /// Redacts evidence. Typed TCP evidence stays typed when none of its
+    /// text would change (almost always: addresses, states, resolver
+    /// names); otherwise it is turned into its JSON form and redacted as
+    /// any JSON is, so both forms come out the same.
+    fn evidence(&self, evidence: &mut Evidence, tcp_keys_clean: bool) {
+        match evidence {
+            Evidence::Json(value) => self.value(value),
+            Evidence::Tcp(typed, _) => {
+                let touched = !tcp_keys_clean
+                    || typed.any_text(|text| matches!(self.text(text), Cow::Owned(_)));
+                if touched {
+                    let mut value = evidence.to_value().into_owned();
+                    self.value(&mut value);
+                    *evidence = Evidence::Json(value);
+                }
+            }
         }
     }
 

@@ -230,7 +230,7 @@ pub struct CheckResult {
     pub remediation: Option<String>,
     /// Structured, family-specific evidence (addresses, answers, certificates).
     #[serde(default)]
-    pub evidence: serde_json::Value,
+    pub evidence: Evidence,
     pub elapsed_ms: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waiver: Option<Waiver>,
@@ -320,5 +320,99 @@ mod tests {
         assert_eq!(slug("--"), "x");
         let id = CheckId::from_parts(["dc", "East", "tcp", "SQL 1433"]);
         assert_eq!(id.as_str(), "dc.east.tcp.sql-1433");
+    }
+}
+
+/// A result's evidence: the JSON a family wrote, or a TCP check's evidence
+/// kept typed. Both serialize to the same JSON; a report read back from a
+/// file holds `Json`.
+///
+/// `Tcp` exists for size: a port list of 20,000 targets kept 20,000 JSON
+/// trees (maps, keys and strings: about 1 KiB each) until the report was
+/// written; the typed record is a tenth of that and serializes straight
+/// into the report and its digest. [`Evidence::json`] gives the JSON form of
+/// either (made once and kept, for code that reads evidence by key);
+/// renderers that walk every result use [`Evidence::to_value`], which
+/// keeps nothing.
+#[derive(Debug, Clone)]
+pub enum Evidence {
+    Json(serde_json::Value),
+    Tcp(
+        crate::tcp::TcpEvidence,
+        std::sync::OnceLock<serde_json::Value>,
+    ),
+}
+
+impl Evidence {
+    /// Typed TCP evidence.
+    pub fn tcp(evidence: crate::tcp::TcpEvidence) -> Self {
+        Evidence::Tcp(evidence, std::sync::OnceLock::new())
+    }
+
+    /// The JSON form, kept once made.
+    pub fn json(&self) -> &serde_json::Value {
+        match self {
+            Evidence::Json(value) => value,
+            Evidence::Tcp(typed, value) => value.get_or_init(|| to_json(typed)),
+        }
+    }
+
+    /// The JSON form, made for the caller and not kept.
+    pub fn to_value(&self) -> std::borrow::Cow<'_, serde_json::Value> {
+        match self {
+            Evidence::Json(value) => std::borrow::Cow::Borrowed(value),
+            Evidence::Tcp(typed, value) => match value.get() {
+                Some(value) => std::borrow::Cow::Borrowed(value),
+                None => std::borrow::Cow::Owned(to_json(typed)),
+            },
+        }
+    }
+}
+
+fn to_json(value: &impl Serialize) -> serde_json::Value {
+    // Serializing plain data (strings, numbers, addresses) cannot fail.
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+/// The JSON form, compact (as `serde_json::Value` shows itself).
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.to_value(), f)
+    }
+}
+
+impl Default for Evidence {
+    fn default() -> Self {
+        Evidence::Json(serde_json::Value::Null)
+    }
+}
+
+impl From<serde_json::Value> for Evidence {
+    fn from(value: serde_json::Value) -> Self {
+        Evidence::Json(value)
+    }
+}
+
+impl PartialEq for Evidence {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Evidence::Tcp(a, _), Evidence::Tcp(b, _)) => a == b,
+            _ => self.json() == other.json(),
+        }
+    }
+}
+
+impl Serialize for Evidence {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Evidence::Json(value) => value.serialize(serializer),
+            Evidence::Tcp(typed, _) => typed.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Evidence {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde_json::Value::deserialize(deserializer).map(Evidence::Json)
     }
 }

@@ -255,7 +255,8 @@ fn of_result(r: &CheckResult, datacenter: &str, host: &str) -> Vec<Rule> {
 /// blocked is recognised from the result (a pass with nothing open, or a
 /// failure with something open: the only ways `expect = "blocked"` reads).
 fn tcp_rules(base: &Base, status: Status) -> Vec<Rule> {
-    let ev = &base.result.evidence;
+    let ev = base.result.evidence.to_value();
+    let ev = &*ev;
     let Some(addresses) = ev.get("addresses").and_then(Value::as_array) else {
         return Vec::new();
     };
@@ -303,7 +304,8 @@ fn tcp_rules(base: &Base, status: Status) -> Vec<Rule> {
 /// A Halibut (TLS) check: the path it connected over, directly or through a
 /// proxy, and TLS inspection in the path (a bypass is a network change).
 fn tls_rules(base: &Base, status: Status) -> Option<Rule> {
-    let ev = &base.result.evidence;
+    let ev = base.result.evidence.to_value();
+    let ev = &*ev;
     let text = |key: &str| ev.get(key).and_then(Value::as_str);
     let error_kind = ev
         .get("error")
@@ -409,13 +411,14 @@ fn tls_rules(base: &Base, status: Status) -> Option<Rule> {
 fn inspected(r: &CheckResult) -> bool {
     let leaf_signed_by_other = r
         .evidence
+        .json()
         .get("chain")
         .and_then(|c| c.get(0))
         .and_then(|l| l.get("self_signed"))
         .and_then(Value::as_bool)
         == Some(false);
     let halibut_answered = matches!(
-        r.evidence.get("halibut").and_then(Value::as_str),
+        r.evidence.json().get("halibut").and_then(Value::as_str),
         Some("server" | "tentacle")
     );
     leaf_signed_by_other && (halibut_answered || r.reason.contains("TLS inspection"))
@@ -423,7 +426,8 @@ fn inspected(r: &CheckResult) -> bool {
 
 /// A feed: one row per path (direct, through the proxy).
 fn feed_rules(base: &Base) -> Vec<Rule> {
-    let ev = &base.result.evidence;
+    let ev = base.result.evidence.to_value();
+    let ev = &*ev;
     let paths: Vec<&Value> = match ev.get("paths").and_then(Value::as_array) {
         Some(paths) => paths.iter().collect(),
         None if ev.get("url").is_some() => vec![ev],

@@ -201,7 +201,7 @@ mod tests {
             status,
             reason: "filtered: 192.0.2.10:10943 did not answer within 3 s, and nothing came back from the route either".into(),
             remediation: Some(remediation.into()),
-            evidence: serde_json::Value::Null,
+            evidence: Default::default(),
             elapsed_ms: 3000,
             waiver: None,
         }
@@ -374,7 +374,7 @@ mod tests {
             status: Status::Warn,
             reason: "resolvers disagree".into(),
             remediation: Some("make them agree".into()),
-            evidence: serde_json::Value::Null,
+            evidence: Default::default(),
             elapsed_ms: 1,
             waiver: None,
         };

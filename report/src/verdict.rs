@@ -207,7 +207,7 @@ mod tests {
             status,
             reason: String::new(),
             remediation: None,
-            evidence: serde_json::Value::Null,
+            evidence: Default::default(),
             elapsed_ms: 0,
             waiver: None,
         }

@@ -223,7 +223,7 @@ pub fn write_scripts(dir: &Path, report: &Report, mode: output::FileMode) -> Res
         .results
         .iter()
         .find(|r| r.id == id)
-        .map(|r| &r.evidence);
+        .map(|r| r.evidence.json());
     let script = |key: &str| {
         evidence
             .and_then(|e| e.get(key))

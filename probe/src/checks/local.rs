@@ -193,8 +193,8 @@ mod tests {
                 "run on web01: Tentacle configure --instance=\"Tentacle\" --trust=\"{NEW}\" && Tentacle service --instance=\"Tentacle\" --restart"
             )
         );
-        assert_eq!(o.evidence["new_server_thumbprint"], NEW);
-        assert_eq!(o.evidence["trusted"][0]["style"], "listening");
+        assert_eq!(o.evidence.json()["new_server_thumbprint"], NEW);
+        assert_eq!(o.evidence.json()["trusted"][0]["style"], "listening");
     }
 
     #[test]
@@ -210,7 +210,7 @@ mod tests {
         );
         assert!(!remedy.contains("--trust="), "{remedy}");
         assert_eq!(
-            o.evidence["trusted"][0]["address"],
+            o.evidence.json()["trusted"][0]["address"],
             "https://octopus.example.com:10943"
         );
     }

@@ -127,8 +127,8 @@ mod tests {
             "{}",
             one.reason
         );
-        assert_eq!(one.evidence["pool"], "east-workers");
-        assert_eq!(one.evidence["worker_count"], 1);
+        assert_eq!(one.evidence.json()["pool"], "east-workers");
+        assert_eq!(one.evidence.json()["worker_count"], 1);
         assert!(one.remediation.unwrap().contains("east-workers"));
 
         // The same worker listed twice is still one worker.
@@ -142,7 +142,7 @@ mod tests {
         let two = assess_pool_size(&pool(&["worker02", "worker01"]));
         assert_eq!(two.status, Status::Pass);
         assert_eq!(two.reason, "2 worker(s): worker01, worker02");
-        assert_eq!(two.evidence["workers"][0], "worker02");
+        assert_eq!(two.evidence.json()["workers"][0], "worker02");
     }
 
     #[test]
@@ -166,10 +166,10 @@ mod tests {
         };
         let o = assess_reach(&filtered, &spec, "data center east");
         assert_eq!(o.status, Status::Fail);
-        assert_eq!(o.evidence["pool"], "east-workers");
-        assert_eq!(o.evidence["workers"][1], "worker02");
-        assert_eq!(o.evidence["port_name"], "SQL Server");
-        assert_eq!(o.evidence["addresses"][0]["state"], "filtered");
+        assert_eq!(o.evidence.json()["pool"], "east-workers");
+        assert_eq!(o.evidence.json()["workers"][1], "worker02");
+        assert_eq!(o.evidence.json()["port_name"], "SQL Server");
+        assert_eq!(o.evidence.json()["addresses"][0]["state"], "filtered");
         let remedy = o.remediation.unwrap();
         assert!(
             remedy.starts_with("deployments on worker pool `east-workers` need this (SQL)"),

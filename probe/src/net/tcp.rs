@@ -8,77 +8,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, UdpSocket};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use tokio::net::TcpStream;
 
-/// How one address answered a connection attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum PortState {
-    /// The handshake completed.
-    Open,
-    /// The host answered with a reset: nothing listens, or a firewall rejects.
-    Refused,
-    /// No answer before the timeout: a firewall drops the traffic.
-    Filtered,
-    /// Host or network unreachable (ICMP, or no route).
-    Unreachable,
-    /// Any other local error (for example, no IPv6 on this machine).
-    Error,
-}
-
-impl PortState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PortState::Open => "open",
-            PortState::Refused => "refused",
-            PortState::Filtered => "filtered",
-            PortState::Unreachable => "unreachable",
-            PortState::Error => "error",
-        }
-    }
-}
-
-/// How the source address of a probe was learned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SourceFrom {
-    /// The local address of the connection that opened.
-    Connection,
-    /// The address the kernel's route picks for the destination (the
-    /// connection did not open, so it has no local address of its own).
-    Route,
-}
-
-/// One address and how it answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AddressProbe {
-    pub address: SocketAddr,
-    pub state: PortState,
-    pub connect_ms: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// This machine's address the connection left from: what a firewall
-    /// rule names as the source.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source: Option<IpAddr>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub source_from: Option<SourceFrom>,
-}
-
-impl AddressProbe {
-    /// A probe of `address` in `state` with nothing else recorded.
-    pub fn new(address: SocketAddr, state: PortState) -> Self {
-        AddressProbe {
-            address,
-            state,
-            connect_ms: 0,
-            error: None,
-            source: None,
-            source_from: None,
-        }
-    }
-}
+pub use report::tcp::{AddressProbe, PortState, SourceFrom};
 
 /// The source address the kernel's routing table picks for `destination`:
 /// a UDP socket `connect()`ed to it and its local address. Connecting a UDP
@@ -107,8 +39,11 @@ static ROUTES: RouteCache = RouteCache::new();
 
 /// The route answers of this process, per destination address.
 struct RouteCache {
-    entries: Mutex<Option<HashMap<IpAddr, (Option<IpAddr>, Instant)>>>,
+    entries: Mutex<Option<Routes>>,
 }
+
+/// A destination's source address (`None`: no route) and when it was asked.
+type Routes = HashMap<IpAddr, (Option<IpAddr>, Instant)>;
 
 impl RouteCache {
     const fn new() -> Self {

@@ -43,7 +43,7 @@ async fn the_lab_authority_yields_each_outcome() {
 
     let o = check(&ctx, "polling.example.com", DnsExpect::default()).await;
     assert_eq!(o.status, Status::Pass, "{}", o.reason);
-    let a = &o.evidence["answers"][0];
+    let a = &o.evidence.json()["answers"][0];
     assert_eq!(a["resolver"], r.as_str());
     assert_eq!(a["outcome"], "answer");
     assert_eq!(a["addresses"], serde_json::json!(["127.0.0.1", "::1"]));
@@ -59,7 +59,7 @@ async fn the_lab_authority_yields_each_outcome() {
     ] {
         let o = check(&ctx, name, DnsExpect::default()).await;
         assert_eq!(o.status, Status::Fail, "{name}: {}", o.reason);
-        let a = &o.evidence["answers"][0];
+        let a = &o.evidence.json()["answers"][0];
         assert_eq!(a["outcome"], outcome, "{name}");
         if let Some(d) = detail {
             assert_eq!(a["detail"], d, "{name}");
@@ -68,7 +68,8 @@ async fn the_lab_authority_yields_each_outcome() {
     }
     let nx = check(&ctx, "missing.example.com", DnsExpect::default()).await;
     assert_eq!(
-        nx.evidence["answers"][0]["ttl_s"], 60,
+        nx.evidence.json()["answers"][0]["ttl_s"],
+        60,
         "the SOA's negative TTL"
     );
     assert!(nx.reason.contains("NXDOMAIN"));
@@ -89,7 +90,7 @@ async fn a_resolver_that_never_answers_times_out_within_the_timeout() {
     let o = check(&ctx, "octopus.example.com", DnsExpect::default()).await;
     let took = start.elapsed();
     assert_eq!(o.status, Status::Fail, "{}", o.reason);
-    assert_eq!(o.evidence["answers"][0]["outcome"], "timeout");
+    assert_eq!(o.evidence.json()["answers"][0]["outcome"], "timeout");
     assert!(o.reason.contains("timeout"), "{}", o.reason);
     assert!(
         took >= timeout && took < timeout + Duration::from_millis(300),
@@ -162,7 +163,10 @@ async fn an_old_name_repointed_at_the_new_server_is_recognised() {
     };
     let o = check(&ctx, "old.example.com", repointed.clone()).await;
     assert_eq!(o.status, Status::Pass, "{}", o.reason);
-    assert_eq!(o.evidence["same_as"][0]["name"], "polling.example.com");
+    assert_eq!(
+        o.evidence.json()["same_as"][0]["name"],
+        "polling.example.com"
+    );
     let o = check(&ctx, "stale.example.com", repointed).await;
     assert_eq!(o.status, Status::Fail, "{}", o.reason);
     assert!(
@@ -177,8 +181,10 @@ async fn the_system_configuration_answers_localhost_without_a_query() {
     let ctx = Context::new(Duration::from_secs(2), "test");
     let o = check(&ctx, "localhost", DnsExpect::default()).await;
     assert_eq!(o.status, Status::Pass, "{}", o.reason);
-    assert_eq!(o.evidence["answers"][0]["resolver"], "system");
-    let ips = o.evidence["answers"][0]["addresses"].as_array().unwrap();
+    assert_eq!(o.evidence.json()["answers"][0]["resolver"], "system");
+    let ips = o.evidence.json()["answers"][0]["addresses"]
+        .as_array()
+        .unwrap();
     assert!(ips.iter().any(|ip| ip == "127.0.0.1"), "{ips:?}");
 }
 
@@ -221,5 +227,5 @@ async fn a_cname_loop_is_a_clear_failure_not_a_hang() {
     assert!(start.elapsed() < timeout + Duration::from_millis(300));
     assert_eq!(o.status, Status::Fail, "{}", o.reason);
     // hickory-resolver gives up on the loop and reports no records.
-    assert_eq!(o.evidence["answers"][0]["outcome"], "nodata");
+    assert_eq!(o.evidence.json()["answers"][0]["outcome"], "nodata");
 }

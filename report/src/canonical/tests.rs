@@ -158,7 +158,7 @@ fn result(i: usize) -> CheckResult {
         },
         reason: "open".into(),
         remediation: i.is_multiple_of(3).then(|| "open the firewall".into()),
-        evidence: json!({"addresses": [{"address": format!("192.0.2.{i}:443"), "state": "open", "connect_ms": i}], "resolver": "literal"}),
+        evidence: json!({"addresses": [{"address": format!("192.0.2.{i}:443"), "state": "open", "connect_ms": i}], "resolver": "literal"}).into(),
         elapsed_ms: i as u64,
         waiver: (!i.is_multiple_of(2)).then(|| Waiver {
             reason: "later".into(),

@@ -159,7 +159,7 @@ pub fn diff(before: &Report, after: &Report) -> Diff {
                 std::cmp::Ordering::Equal => d.changed.push(change),
             }
         }
-        let changes = evidence::compare(&b.evidence, &a.evidence);
+        let changes = evidence::compare(&b.evidence.to_value(), &a.evidence.to_value());
         if !changes.is_empty() {
             d.evidence.push(EvidenceChange {
                 id: a.id.to_string(),

@@ -20,7 +20,7 @@ fn result(
         status,
         reason: format!("{status}"),
         remediation: Some("open it".into()),
-        evidence,
+        evidence: evidence.into(),
         elapsed_ms: 1,
         waiver: None,
     }

@@ -300,7 +300,7 @@ fn write_evidence(out: &mut impl Write, r: &CheckResult, open: bool) -> io::Resu
     if let Some(rem) = r.remediation.as_deref().filter(|_| open) {
         writeln!(out, "<p class=\"todo\">What to do: {}</p>", esc(rem))?;
     }
-    let blocks = evidence::view(&r.evidence);
+    let blocks = evidence::view(&r.evidence.to_value());
     if blocks.is_empty() {
         writeln!(out, "<p class=\"muted\">No evidence recorded.</p>")?;
     }

@@ -65,11 +65,12 @@ pub fn evaluate(runs: &[&Report]) -> Vec<PoolFinding> {
     let mut pools: Vec<Seen> = Vec::new();
     for run in runs {
         for r in run.results.iter().filter(|r| r.family == Family::Worker) {
-            let Some(pool) = r.evidence.get("pool").and_then(Value::as_str) else {
+            let Some(pool) = r.evidence.json().get("pool").and_then(Value::as_str) else {
                 continue;
             };
             let listed: Vec<String> = r
                 .evidence
+                .json()
                 .get("workers")
                 .and_then(Value::as_array)
                 .map(|ws| {

@@ -16,7 +16,7 @@ fn result(id: &str, severity: Severity, status: Status) -> CheckResult {
         status,
         reason: format!("{status}"),
         remediation: None,
-        evidence: serde_json::Value::Null,
+        evidence: Default::default(),
         elapsed_ms: 1,
         waiver: None,
     }
@@ -219,7 +219,7 @@ fn worker_result(dc: &str, pool: &str, status: Status) -> CheckResult {
         status,
     );
     r.family = Family::Worker;
-    r.evidence = json!({"pool": pool, "workers": ["w1.example.com", "w2.example.com", "w3.example.com"], "addresses": []});
+    r.evidence = json!({"pool": pool, "workers": ["w1.example.com", "w2.example.com", "w3.example.com"], "addresses": []}).into();
     r
 }
 

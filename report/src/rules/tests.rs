@@ -15,7 +15,7 @@ fn result(id: &str, family: Family, status: Status, target: &str, evidence: Valu
         status,
         reason: String::new(),
         remediation: None,
-        evidence,
+        evidence: evidence.into(),
         elapsed_ms: 1,
         waiver: None,
     }

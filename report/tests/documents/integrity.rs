@@ -27,7 +27,9 @@ fn the_fixture_sealed_by_another_implementation_verifies() {
 #[test]
 fn written_reports_carry_a_digest_that_verifies_and_floats_survive() {
     let mut report = west().report;
-    report.results[0].evidence["ratio"] = serde_json::json!(0.1 + 0.2);
+    let mut evidence = report.results[0].evidence.json().clone();
+    evidence["ratio"] = serde_json::json!(0.1 + 0.2);
+    report.results[0].evidence = evidence.into();
     report.report_sha256 = None;
     let mut bytes = Vec::new();
     report.write_json(&mut bytes).unwrap();

@@ -62,7 +62,7 @@ fn report() -> impl Strategy<Value = Report> {
                     status,
                     reason: format!("{status}"),
                     remediation: None,
-                    evidence,
+                    evidence: evidence.into(),
                     elapsed_ms: i as u64,
                     waiver: None,
                 })

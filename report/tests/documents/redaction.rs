@@ -84,7 +84,7 @@ fn leaky_report() -> Report {
             remediation: Some(format!(
                 "retry with X-Octopus-ApiKey: {API_KEY} or {ENV_SECRET}"
             )),
-            evidence: evidence(family),
+            evidence: evidence(family).into(),
             elapsed_ms: 1,
             waiver: (family == Family::Local).then(|| Waiver {
                 reason: format!("known; key {ENV_SECRET}"),

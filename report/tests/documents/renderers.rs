@@ -167,7 +167,8 @@ fn hostile() -> Report {
     r.results[1].evidence = serde_json::json!({
         "body": "<link rel=stylesheet href=\"http://evil.example.com/a.css\">",
         "url(": "url(https://evil.example.com/bg.png)"
-    });
+    })
+    .into();
     r.seal();
     r
 }
@@ -311,7 +312,7 @@ fn every_status_and_severity_renders_in_every_format() {
                 status,
                 reason: "r".into(),
                 remediation: Some("do".into()),
-                evidence: serde_json::json!([1, {"a": [[]]}]),
+                evidence: serde_json::json!([1, {"a": [[]]}]).into(),
                 elapsed_ms: 1,
                 waiver: None,
             });

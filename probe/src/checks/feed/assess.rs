@@ -170,7 +170,7 @@ pub fn assess(evidence: &FeedEvidence, spec: &FeedSpec, origin: &str) -> Outcome
     if let (Some(Ok(addresses)), Some(map)) = (&evidence.resolved, json.as_object_mut()) {
         map.insert("resolved".into(), serde_json::json!(addresses));
     }
-    outcome.evidence = json;
+    outcome.evidence = json.into();
     outcome
 }
 

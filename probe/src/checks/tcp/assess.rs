@@ -26,10 +26,11 @@ pub fn assess(evidence: &TcpEvidence, spec: &TcpSpec, origin: &str) -> Outcome {
                 ep.host
             )),
         };
-        return outcome.with_evidence(evidence);
+        return outcome.with_tcp_evidence(evidence.clone());
     }
     if evidence.addresses.is_empty() {
-        return Outcome::new(Status::Error, "no address to connect to").with_evidence(evidence);
+        return Outcome::new(Status::Error, "no address to connect to")
+            .with_tcp_evidence(evidence.clone());
     }
 
     let open: Vec<&AddressProbe> = evidence
@@ -75,7 +76,7 @@ pub fn assess(evidence: &TcpEvidence, spec: &TcpSpec, origin: &str) -> Outcome {
         ),
         Expect::Blocked => Outcome::new(Status::Pass, format!("blocked as expected: {states}")),
     };
-    outcome.with_evidence(evidence)
+    outcome.with_tcp_evidence(evidence.clone())
 }
 
 fn open_remediation(addresses: &[AddressProbe], ep: &Endpoint, origin: &str) -> String {

@@ -29,14 +29,4 @@ pub enum Expect {
     Blocked,
 }
 
-/// Everything a TCP check saw.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TcpEvidence {
-    /// Which resolver answered (`system`, or `literal` for an IP address).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub resolver: Option<String>,
-    /// Set when the name did not resolve (`dns-failed`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dns_error: Option<String>,
-    pub addresses: Vec<AddressProbe>,
-}
+pub use report::tcp::TcpEvidence;

@@ -39,7 +39,7 @@ pub fn assess(ev: &TlsEvidence, spec: &TlsSpec, origin: &str) -> Outcome {
             status: found.status,
             reason: found.reason,
             remediation: found.remedy,
-            evidence: serde_json::Value::Null,
+            evidence: Default::default(),
         }
         .with_evidence(ev);
     }

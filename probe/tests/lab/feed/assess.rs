@@ -56,14 +56,14 @@ fn via_both_tells_direct_blocked_proxy_ok_from_both_failing() {
         "{}",
         o.reason
     );
-    assert_eq!(o.evidence["paths"][0]["via"], "direct");
-    assert_eq!(o.evidence["paths"][0]["protocol_ok"], false);
-    assert_eq!(o.evidence["paths"][0]["error"], "timeout");
+    assert_eq!(o.evidence.json()["paths"][0]["via"], "direct");
+    assert_eq!(o.evidence.json()["paths"][0]["protocol_ok"], false);
+    assert_eq!(o.evidence.json()["paths"][0]["error"], "timeout");
     assert_eq!(
-        o.evidence["paths"][1]["proxy"],
+        o.evidence.json()["paths"][1]["proxy"],
         "http://proxy.example.com:3128"
     );
-    assert_eq!(o.evidence["paths"][1]["protocol_ok"], true);
+    assert_eq!(o.evidence.json()["paths"][1]["protocol_ok"], true);
 
     let block = Ok(ex(200, "text/html", feeds::BLOCK_PAGE_HTML));
     let o = assess(&ev(blocked(), block), &s, "data center east");
@@ -109,14 +109,14 @@ fn single_path_evidence_has_the_documented_keys() {
         "detail",
     ] {
         assert!(
-            o.evidence.get(key).is_some(),
+            o.evidence.json().get(key).is_some(),
             "missing {key}: {}",
             o.evidence
         );
     }
-    assert_eq!(o.evidence["kind"], "nuget-v3");
-    assert_eq!(o.evidence["status"], 200);
-    assert!(o.evidence["proxy"].is_null());
+    assert_eq!(o.evidence.json()["kind"], "nuget-v3");
+    assert_eq!(o.evidence.json()["status"], 200);
+    assert!(o.evidence.json()["proxy"].is_null());
 }
 
 #[test]
@@ -141,7 +141,7 @@ fn server_side_feed_on_a_private_address_fails_for_octopus_cloud() {
         o.reason
     );
     assert!(o.reason.contains("Octopus Cloud cannot reach a private address; expose it or use a publicly reachable proxy"), "{}", o.reason);
-    assert_eq!(o.evidence["resolved"][0], "10.20.30.40");
+    assert_eq!(o.evidence.json()["resolved"][0], "10.20.30.40");
     let public = FeedEvidence {
         resolved: Some(Ok(vec!["100.128.0.1".parse().unwrap()])),
         ..ev

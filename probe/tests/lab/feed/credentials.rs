@@ -104,7 +104,7 @@ async fn a_registry_redirecting_to_plain_http_elsewhere_never_gets_the_password(
         "{}",
         o.reason
     );
-    assert_eq!(o.evidence["redirects"][0]["status"], 302);
+    assert_eq!(o.evidence.json()["redirects"][0]["status"], 302);
     let seen = elsewhere.seen();
     assert!(
         !seen.is_empty(),
@@ -189,7 +189,12 @@ async fn a_token_realm_on_the_registrys_parent_domain_gets_the_login() {
     let o = run(&ctx, &s).await;
     // The token service got the credentials and issued a token; the lab
     // registry never accepts one, so the login still fails, for that reason.
-    assert_eq!(o.evidence["login"]["token_issued"], true, "{}", o.evidence);
+    assert_eq!(
+        o.evidence.json()["login"]["token_issued"],
+        true,
+        "{}",
+        o.evidence
+    );
     assert!(auth.seen().iter().all(|r| r.authorization));
     assert_eq!(auth.seen().len(), 1);
     assert_eq!(o.status, Status::Fail, "{}", o.reason);

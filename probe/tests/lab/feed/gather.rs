@@ -96,7 +96,7 @@ async fn every_feed_kind_against_the_loopback_lab_over_tls() {
     let ev = gather_with_env(&ctx(), &s, &lab_env()).await;
     let o = assess(&ev, &s, "test");
     assert_eq!(o.status, Status::Fail);
-    assert_eq!(o.evidence["error"], "tls", "{}", o.evidence);
+    assert_eq!(o.evidence.json()["error"], "tls", "{}", o.evidence);
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -112,8 +112,8 @@ async fn redirects_are_recorded_and_wrong_docker_credentials_fail() {
     );
     let o = assess(&gather_with_env(&ctx(), &s, &lab_env()).await, &s, "test");
     assert_eq!(o.status, Status::Fail);
-    assert_eq!(o.evidence["redirects"][0]["status"], 302);
-    assert_eq!(o.evidence["final_url"], lab.url(paths::BLOCK_PAGE));
+    assert_eq!(o.evidence.json()["redirects"][0]["status"], 302);
+    assert_eq!(o.evidence.json()["final_url"], lab.url(paths::BLOCK_PAGE));
     assert!(
         o.reason.contains("not a NuGet v3 service index"),
         "{}",
@@ -145,7 +145,7 @@ async fn redirects_are_recorded_and_wrong_docker_credentials_fail() {
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(o.status, Status::Fail, "{}", o.reason);
     assert!(o.reason.contains("login failed"), "{}", o.reason);
-    assert_eq!(o.evidence["login"]["realm_status"], 401);
+    assert_eq!(o.evidence.json()["login"]["realm_status"], 401);
     // Credentials went to the token realm, never preemptively to /v2/.
     let seen = lab.server.seen();
     assert!(
@@ -173,9 +173,18 @@ async fn via_proxy_without_a_proxy_is_an_error_and_a_refused_port_fails() {
     let s = spec(FeedKind::Helm, &format!("http://{closed}/"), Via::Direct);
     let o = assess(&gather_with_env(&ctx(), &s, &|_| None).await, &s, "test");
     assert_eq!(o.status, Status::Fail);
-    assert_eq!(o.evidence["error"], "connect", "{}", o.evidence);
-    assert_eq!(o.evidence["address"], closed.to_string(), "{}", o.evidence);
-    assert_eq!(o.evidence["source"], "127.0.0.1", "the route's source");
+    assert_eq!(o.evidence.json()["error"], "connect", "{}", o.evidence);
+    assert_eq!(
+        o.evidence.json()["address"],
+        closed.to_string(),
+        "{}",
+        o.evidence
+    );
+    assert_eq!(
+        o.evidence.json()["source"],
+        "127.0.0.1",
+        "the route's source"
+    );
     assert!(
         o.remediation
             .unwrap()
@@ -236,9 +245,10 @@ async fn feed_names_resolve_with_the_runs_resolvers_and_cloud_reach_is_judged() 
         "{}",
         o.reason
     );
-    assert_eq!(o.evidence["resolved"][0], "127.0.0.1");
+    assert_eq!(o.evidence.json()["resolved"][0], "127.0.0.1");
     assert_eq!(
-        o.evidence["protocol_ok"], true,
+        o.evidence.json()["protocol_ok"],
+        true,
         "the probe itself still ran"
     );
 }
@@ -262,7 +272,12 @@ async fn hostile_endpoints_fail_in_bounded_time() {
         let o = assess(&gather_with_env(&ctx, &s, &|_| None).await, &s, "test");
         let took = start.elapsed();
         assert_eq!(o.status, Status::Fail, "{behaviour:?}: {}", o.reason);
-        assert_eq!(o.evidence["error"], stage, "{behaviour:?}: {}", o.evidence);
+        assert_eq!(
+            o.evidence.json()["error"],
+            stage,
+            "{behaviour:?}: {}",
+            o.evidence
+        );
         assert!(
             took < Duration::from_millis(2000),
             "{behaviour:?} took {took:?}"
@@ -280,7 +295,7 @@ async fn a_redirect_loop_is_followed_exactly_max_redirects_times() {
     let s = spec(FeedKind::NugetV3, &lab.url(paths::LOOP), Via::Direct);
     let o = assess(&gather_with_env(&ctx(), &s, &|_| None).await, &s, "test");
     assert_eq!(o.status, Status::Fail, "{}", o.reason);
-    assert_eq!(o.evidence["error"], "redirect", "{}", o.evidence);
+    assert_eq!(o.evidence.json()["error"], "redirect", "{}", o.evidence);
     assert!(
         o.reason.contains(
             "stopped after following 10 redirects (the limit); the last answer redirects again, to `/loop`"
@@ -298,8 +313,8 @@ async fn a_redirect_loop_is_followed_exactly_max_redirects_times() {
         .count();
     assert_eq!(requests, MAX_REDIRECTS + 1);
     assert_eq!(
-        o.evidence["redirects"].as_array().map(Vec::len),
+        o.evidence.json()["redirects"].as_array().map(Vec::len),
         Some(MAX_REDIRECTS + 1)
     );
-    assert_eq!(o.evidence["final_url"], lab.url(paths::LOOP));
+    assert_eq!(o.evidence.json()["final_url"], lab.url(paths::LOOP));
 }

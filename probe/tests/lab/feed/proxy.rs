@@ -84,8 +84,8 @@ async fn https_feed_through_connect_and_plain_http_through_absolute_form() {
     s.proxy = plan_proxy(&proxy, false);
     let o = check(&s, &|_| None).await;
     assert_eq!(o.status, Status::Pass, "{}", o.reason);
-    assert_eq!(o.evidence["proxy"], proxy.url());
-    assert_eq!(o.evidence["proxy_source"], "plan");
+    assert_eq!(o.evidence.json()["proxy"], proxy.url());
+    assert_eq!(o.evidence.json()["proxy_source"], "plan");
     let mut plain_spec = spec(&plain.url(paths::NUGET_V3), s.via);
     plain_spec.proxy = s.proxy;
     let s = plain_spec;
@@ -132,7 +132,7 @@ async fn proxy_credentials_refusals_and_via_both() {
     s.proxy = plan_proxy(&authed, false);
     let o = check(&s, &env).await;
     assert_eq!(o.status, Status::Fail, "{}", o.reason);
-    assert_eq!(o.evidence["status"], 407, "{}", o.evidence);
+    assert_eq!(o.evidence.json()["status"], 407, "{}", o.evidence);
     assert!(
         o.reason.contains("the proxy wants credentials"),
         "{}",
@@ -159,8 +159,8 @@ async fn proxy_credentials_refusals_and_via_both() {
         "{}",
         o.reason
     );
-    assert_eq!(o.evidence["paths"][0]["via"], "direct");
-    assert_eq!(o.evidence["paths"][1]["status"], 403);
+    assert_eq!(o.evidence.json()["paths"][0]["via"], "direct");
+    assert_eq!(o.evidence.json()["paths"][1]["status"], 403);
 
     let open = HttpProxy::open().await.unwrap();
     both.proxy = plan_proxy(&open, false);
@@ -190,15 +190,15 @@ async fn a_refused_connect_tunnel_is_named_as_such() {
     s.proxy = plan_proxy(&refusing, false);
     let o = check(&s, &|_| None).await;
     assert_eq!(o.status, Status::Fail);
-    assert_eq!(o.evidence["error"], "tunnel", "{}", o.evidence);
+    assert_eq!(o.evidence.json()["error"], "tunnel", "{}", o.evidence);
     // The first hop is the proxy: its address, and the source towards it.
     assert_eq!(
-        o.evidence["address"],
+        o.evidence.json()["address"],
         refusing.addr.to_string(),
         "{}",
         o.evidence
     );
-    assert_eq!(o.evidence["source"], "127.0.0.1");
+    assert_eq!(o.evidence.json()["source"], "127.0.0.1");
     assert!(
         o.reason.contains("refused the CONNECT tunnel"),
         "{}",
@@ -223,13 +223,16 @@ async fn environment_proxies_are_noted_and_no_proxy_goes_direct() {
     let s = spec(&feeds.url(paths::NUGET_V3), Via::Proxy);
     let o = check(&s, &env_of(&[("HTTP_PROXY", with_creds)])).await;
     assert_eq!(o.status, Status::Pass, "{}", o.reason);
-    assert_eq!(o.evidence["proxy_source"], "environment (HTTP_PROXY)");
     assert_eq!(
-        o.evidence["proxy"],
+        o.evidence.json()["proxy_source"],
+        "environment (HTTP_PROXY)"
+    );
+    assert_eq!(
+        o.evidence.json()["proxy"],
         proxy.url().replacen("http://", "http://***@", 1)
     );
     assert!(
-        o.evidence["notes"][0]
+        o.evidence.json()["notes"][0]
             .as_str()
             .unwrap()
             .contains("a Tentacle running as a service often does not see it")
@@ -242,9 +245,9 @@ async fn environment_proxies_are_noted_and_no_proxy_goes_direct() {
     ]);
     let o = check(&s, &env).await;
     assert_eq!(o.status, Status::Pass, "{}", o.reason);
-    assert!(o.evidence["proxy"].is_null());
+    assert!(o.evidence.json()["proxy"].is_null());
     assert!(
-        o.evidence["notes"][0]
+        o.evidence.json()["notes"][0]
             .as_str()
             .unwrap()
             .contains("NO_PROXY=127.0.0.0/8 matches"),
@@ -260,7 +263,7 @@ async fn environment_proxies_are_noted_and_no_proxy_goes_direct() {
     let direct = spec(&feeds.url(paths::NUGET_V3), Via::Direct);
     let o = check(&direct, &env_of(&[("HTTP_PROXY", proxy.url())])).await;
     assert!(
-        o.evidence["notes"][0]
+        o.evidence.json()["notes"][0]
             .as_str()
             .unwrap()
             .contains("HTTP_PROXY is set"),

@@ -54,9 +54,9 @@ fn five_minutes_apart_passes_more_is_a_warning() {
     );
     let remedy = ahead.remediation.unwrap();
     assert!(remedy.contains("NTP") && remedy.contains("data center east"));
-    assert_eq!(ahead.evidence["skew_s"], -450);
+    assert_eq!(ahead.evidence.json()["skew_s"], -450);
     assert_eq!(
-        ahead.evidence["server_date"],
+        ahead.evidence.json()["server_date"],
         "Mon, 23 Nov 2026 09:52:30 GMT"
     );
 

@@ -55,7 +55,7 @@ fn every_resolver_answering_passes_and_the_reason_shows_each_answer() {
         "system: 192.0.2.10 (TTL 300 s); 192.0.2.53:53: 192.0.2.10 (TTL 300 s)"
     );
     assert!(o.remediation.is_none());
-    assert_eq!(o.evidence["answers"][1]["resolver"], "192.0.2.53:53");
+    assert_eq!(o.evidence.json()["answers"][1]["resolver"], "192.0.2.53:53");
 }
 
 #[test]

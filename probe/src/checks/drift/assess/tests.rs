@@ -137,7 +137,7 @@ fn the_window_warns_past_seven_days_exactly() {
         "exactly 7 days is still within: {}",
         o.reason
     );
-    assert_eq!(o.evidence["window_days"], 7.0);
+    assert_eq!(o.evidence.json()["window_days"], 7.0);
     e.since = Since(t("2026-11-25T08:59:59Z"));
     let o = assess(&e, DriftRule::Window);
     assert_eq!(o.status, Status::Warn);
@@ -178,9 +178,9 @@ fn projects_are_matched_by_space_and_slug_and_missing_or_changed_ones_named() {
         o.reason,
         "1 project missing on the new instance (Default/reporting); 2 projects changed on the old one since 2026-11-30T09:00:00Z (Default/web-portal: deployment process Version 15 on the old, 14 on the new; Default/billing-api: 1 change since the copy (audit log))"
     );
-    assert_eq!(o.evidence["missing"][0]["project"], "reporting");
+    assert_eq!(o.evidence.json()["missing"][0]["project"], "reporting");
     assert_eq!(
-        o.evidence["changed"][1]["events"][0],
+        o.evidence.json()["changed"][1]["events"][0],
         "2026-12-01T08:00:00Z Modified by jane: Variable set modified"
     );
 }
@@ -192,8 +192,8 @@ fn a_space_missing_on_the_new_instance_misses_all_its_projects() {
     e.new.spaces[0].name = "Platform".into();
     let o = assess(&e, DriftRule::Projects);
     assert_eq!(o.status, Status::Fail);
-    assert_eq!(o.evidence["missing"].as_array().unwrap().len(), 2);
-    assert_eq!(o.evidence["missing"][0]["space_on_new"], "missing");
+    assert_eq!(o.evidence.json()["missing"].as_array().unwrap().len(), 2);
+    assert_eq!(o.evidence.json()["missing"][0]["space_on_new"], "missing");
 }
 
 #[test]
@@ -229,10 +229,13 @@ fn releases_and_deployments_since_the_copy_are_listed_per_project() {
         "since 2026-11-30T09:00:00Z the old instance made 1 release the new one lacks and ran 1 deployment: Default/web-portal: release 1.1.0, 1 deployment"
     );
     assert_eq!(
-        o.evidence["projects"][0]["environments"],
+        o.evidence.json()["projects"][0]["environments"],
         json!(["Staging"])
     );
-    assert_eq!(o.evidence["projects"][0]["last"], "2026-12-01T13:00:00Z");
+    assert_eq!(
+        o.evidence.json()["projects"][0]["last"],
+        "2026-12-01T13:00:00Z"
+    );
 }
 
 #[test]
@@ -281,7 +284,10 @@ fn shared_targets_warn_only_when_the_server_versions_differ() {
         "{}",
         o.reason
     );
-    assert_eq!(o.evidence["shared"][0]["on_new"], json!(["Default/web01"]));
+    assert_eq!(
+        o.evidence.json()["shared"][0]["on_new"],
+        json!(["Default/web01"])
+    );
 }
 
 #[test]
@@ -294,17 +300,17 @@ fn polling_tentacles_without_a_registration_on_the_new_instance_need_a_clone_scr
         o.reason,
         "2 polling Tentacles on the old instance have no clone on the new server (app01, w-east-2): a polling Tentacle talks to one server only"
     );
-    let sh = o.evidence["clone_tentacles_sh"].as_str().unwrap();
+    let sh = o.evidence.json()["clone_tentacles_sh"].as_str().unwrap();
     assert!(sh.contains("register-with --instance \"$CLONE\" --server \"$NEW_SERVER\" --apiKey \"$NEW_SERVER_API_KEY\" --comms-style 'TentacleActive' --name 'app01' --space 'Default' --server-comms-port '10943' --environment 'Production' --role 'app-server' --tenant 'Acme'"), "{sh}");
     assert!(sh.contains("register-worker --instance \"$CLONE\" --server \"$NEW_SERVER\" --apiKey \"$NEW_SERVER_API_KEY\" --comms-style 'TentacleActive' --name 'w-east-2' --space 'Default' --server-comms-port '10943' --workerpool 'DC East'"));
     assert!(sh.contains("NEW_SERVER='https://new.example.com'"));
     assert!(
-        o.evidence["clone_tentacles_ps1"]
+        o.evidence.json()["clone_tentacles_ps1"]
             .as_str()
             .unwrap()
             .contains("'w-east-2' {")
     );
-    let rows = o.evidence["tentacles"].as_array().unwrap();
+    let rows = o.evidence.json()["tentacles"].as_array().unwrap();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[0]["action"], "trust the new server");
     assert_eq!(rows[1]["action"], "clone");
@@ -398,7 +404,7 @@ fn this_machines_tentacles_say_which_server_each_trusts() {
         "{}",
         o.reason
     );
-    let rows = o.evidence["this_machine"].as_array().unwrap();
+    let rows = o.evidence.json()["this_machine"].as_array().unwrap();
     assert_eq!(rows[0]["trusts_old"], "listening");
     assert_eq!(rows[0]["trusts_new"], "no");
     assert_eq!(rows[0]["registered_on_old"], true);

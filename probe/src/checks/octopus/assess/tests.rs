@@ -44,7 +44,7 @@ fn an_old_server_below_2021_1_is_a_blocker_with_the_upgrade_remedy() {
     );
     let o = assess_api(&answered("2021.1.7500"), &api_spec(Some("2021.1")), "east");
     assert_eq!(o.status, Status::Pass, "{}", o.reason);
-    assert_eq!(o.evidence["version"], "2021.1.7500");
+    assert_eq!(o.evidence.json()["version"], "2021.1.7500");
     let o = assess_api(&answered("2020.6.4671"), &api_spec(None), "east");
     assert_eq!(o.status, Status::Pass, "no minimum on the new server");
 }

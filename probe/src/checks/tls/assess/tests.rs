@@ -73,9 +73,9 @@ fn a_self_signed_server_with_the_expected_thumbprint_passes() {
         o.reason
     );
     assert!(o.remediation.is_none());
-    assert_eq!(o.evidence["thumbprint_sha1"], FOUND);
-    assert_eq!(o.evidence["halibut"], "server");
-    assert_eq!(o.evidence["chain"][0]["self_signed"], true);
+    assert_eq!(o.evidence.json()["thumbprint_sha1"], FOUND);
+    assert_eq!(o.evidence.json()["halibut"], "server");
+    assert_eq!(o.evidence.json()["chain"][0]["self_signed"], true);
 }
 
 #[test]
@@ -350,7 +350,7 @@ fn failed_steps_map_to_statuses_and_remedies() {
         let remedy = o.remediation.unwrap_or_default();
         assert!(remedy.contains(needle), "{kind:?}: {remedy}");
         assert_eq!(
-            o.evidence["error"]["stage"],
+            o.evidence.json()["error"]["stage"],
             serde_json::to_value(stage).unwrap()
         );
     }
@@ -375,7 +375,7 @@ fn failed_steps_map_to_statuses_and_remedies() {
 #[test]
 fn evidence_has_the_documented_keys() {
     let o = assess(&server_evidence(), &spec(Expected::Server), "east");
-    let v = &o.evidence;
+    let v = o.evidence.json();
     for key in [
         "thumbprint_sha1",
         "fingerprint_sha256",
@@ -421,8 +421,8 @@ fn a_stand_in_listener_is_a_warning_where_a_tentacle_belongs() {
         assess(&ev, &spec(Expected::Server), "east").status,
         Status::Fail
     );
-    assert_eq!(o.evidence["standin"], true);
-    assert_eq!(o.evidence["halibut"], "standin");
+    assert_eq!(o.evidence.json()["standin"], true);
+    assert_eq!(o.evidence.json()["halibut"], "standin");
     assert!(
         o.reason
             .contains("a preflight stand-in listener (not a Tentacle)"),
