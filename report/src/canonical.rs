@@ -76,10 +76,16 @@ fn raw<W: Write>(out: &mut W, bytes: &[u8]) -> Result<(), Error> {
 
 /// The order of keys: by UTF-16 code units, as RFC 8785 sorts them.
 pub fn key_order(a: &str, b: &str) -> Ordering {
-    if a.is_ascii() && b.is_ascii() {
-        return a.cmp(b);
+    // UTF-8 bytes sort as code points do, and code points as UTF-16 code
+    // units do, except past U+FFFF (a surrogate pair sorts before
+    // U+E000..U+FFFF). So the bytes decide unless the first difference is
+    // in a character that is not ASCII.
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    match x.iter().zip(y).position(|(p, q)| p != q) {
+        None => x.len().cmp(&y.len()),
+        Some(i) if x[i].is_ascii() && y[i].is_ascii() => x[i].cmp(&y[i]),
+        Some(_) => a.encode_utf16().cmp(b.encode_utf16()),
     }
-    a.encode_utf16().cmp(b.encode_utf16())
 }
 
 /// The canonical serializer over one output.
@@ -338,12 +344,15 @@ pub struct Object<'o, W> {
 
 impl<'o, W: Write> Object<'o, W> {
     pub(crate) fn new(out: &'o mut W, top: Top, suffix: Option<&'static [u8]>) -> Self {
+        let (members, buffer) = SPARE
+            .with(|spare| spare.borrow_mut().pop())
+            .unwrap_or_default();
         Object {
             out,
             top,
             suffix,
-            members: Vec::new(),
-            buffer: Vec::new(),
+            members,
+            buffer,
             key: None,
             streamed: None,
             written: false,
@@ -407,8 +416,35 @@ impl<'o, W: Write> Object<'o, W> {
         if let Some(suffix) = self.suffix {
             raw(self.out, suffix)?;
         }
+        give_back(
+            std::mem::take(&mut self.members),
+            std::mem::take(&mut self.buffer),
+        );
         Ok(self.out)
     }
+}
+
+/// An object's member list and byte buffer, kept for the next object: a
+/// report of 20,000 results opens 60,000 objects, one after another.
+type Spare = (Vec<(Cow<'static, str>, Range<usize>)>, Vec<u8>);
+
+thread_local! {
+    /// A few of them (objects nest a few levels deep), each small.
+    static SPARE: std::cell::RefCell<Vec<Spare>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn give_back(mut members: Vec<(Cow<'static, str>, Range<usize>)>, mut buffer: Vec<u8>) {
+    if buffer.capacity() > 64 * 1024 || members.capacity() > 1024 {
+        return;
+    }
+    members.clear();
+    buffer.clear();
+    SPARE.with(|spare| {
+        let mut spare = spare.borrow_mut();
+        if spare.len() < 16 {
+            spare.push((members, buffer));
+        }
+    });
 }
 
 fn write_member<W: Write>(

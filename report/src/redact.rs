@@ -166,9 +166,10 @@ impl Redactor {
                 out = Cow::Owned(out.replace(secret.as_str(), REDACTED));
             }
         }
-        // One pass tells whether any pattern matches at all: most text
-        // (addresses, states, reasons) holds nothing to redact.
-        if !ANY_PATTERN.is_match(&out) {
+        // Most text (addresses, states, reasons) holds nothing to redact:
+        // the words every pattern needs rule it out first, then one pass of
+        // the patterns as a set.
+        if !may_match(&out) || !ANY_PATTERN.is_match(&out) {
             return out;
         }
         for (pattern, replacement) in PATTERNS.iter() {
@@ -349,6 +350,51 @@ static ANY_PATTERN: LazyLock<RegexSet> = LazyLock::new(|| {
     ]);
     RegexSet::new(patterns).expect("static redaction patterns")
 });
+
+/// Text in which some pattern of [`Redactor::text`] can match contains one
+/// of these (ASCII letters in any case): each pattern needs one of them.
+/// URL userinfo needs `://`; `bearer`, `basic`, `authorization`; a named
+/// value a name (`password`, `passwd`, `passphrase` → `pass`; `pwd`;
+/// `secret`; `token`; `api_key`, `access-key`, `private_key` → `key`;
+/// `session_id` → `session`; `credentials`); the token shapes their
+/// prefixes (`API-`, `ghp_` …, `github_pat_`, `AKIA`, `xox`, `eyJ`).
+const NEEDED: [&str; 21] = [
+    "://",
+    "bearer",
+    "basic",
+    "authorization",
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "key",
+    "session",
+    "credential",
+    "api-",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "akia",
+    "xox",
+    "eyj",
+];
+
+static NEEDED_WORDS: LazyLock<aho_corasick::AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(NEEDED)
+        .expect("static redaction words")
+});
+
+/// False only when no pattern can match `text`. Text that is not ASCII
+/// always goes to the patterns: their `(?i)` folds Unicode (`K`, the
+/// Kelvin sign, is a `k`), which this ASCII test does not.
+fn may_match(text: &str) -> bool {
+    !text.is_ascii() || NEEDED_WORDS.is_match(text)
+}
 
 /// `Authorization: <scheme> <credentials>` (and `Proxy-Authorization`), to the end of the line.
 static AUTHORIZATION: LazyLock<Regex> = LazyLock::new(|| {

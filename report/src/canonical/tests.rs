@@ -324,3 +324,24 @@ proptest! {
         prop_assert_eq!(direct(&value), reference(&value));
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+
+    /// The byte-wise shortcut orders keys exactly as UTF-16 code units do
+    /// (RFC 8785), whatever characters they hold.
+    #[test]
+    fn key_order_is_utf16_order(
+        a in "(\\PC|[a-z_]|\u{FF61}|\u{1F600}|\u{E000}|\u{10000}){0,6}",
+        b in "(\\PC|[a-z_]|\u{FF61}|\u{1F600}|\u{E000}|\u{10000}){0,6}",
+        prefix in "[a-z\u{FF61}\u{1F600}]{0,3}",
+    ) {
+        for (x, y) in [(a.clone(), b.clone()), (format!("{prefix}{a}"), format!("{prefix}{b}"))] {
+            proptest::prop_assert_eq!(
+                crate::canonical::key_order(&x, &y),
+                x.encode_utf16().cmp(y.encode_utf16()),
+                "{:?} {:?}", x, y
+            );
+        }
+    }
+}

@@ -199,3 +199,70 @@ proptest! {
         prop_assert!(!out.contains(&secret), "{out}");
     }
 }
+
+/// Text each pattern matches, and text like it that none does.
+const PATTERN_SAMPLES: [&str; 14] = [
+    "proxy http://alice:s3cr3t@proxy.example.com:3128",
+    "Authorization: Bearer abcdefgh12345678",
+    "API-ABCDEFGHIJKLMNOP1234",
+    "ghp_abcdefghijklmnopqrstuvwxyz",
+    "github_pat_abcdefghijklmnopqrstuvwxyz",
+    "AKIAABCDEFGHIJKLMNOP",
+    "xoxb-1234567890-abc",
+    "eyJhbGciOi.eyJzdWIiOi.sig",
+    "PaSsWoRd=hunter2",
+    "session-ID: abc",
+    "X-Octopus-ApiKey: API-XXXX",
+    "proxy-authorization=Basic dXNlcjpwYXNz",
+    "basic dXNlcjpwYXNzd29yZA==",
+    "client_credentials: yes",
+];
+
+#[test]
+fn every_pattern_needs_one_of_the_words_it_is_screened_for() {
+    for sample in PATTERN_SAMPLES {
+        assert!(ANY_PATTERN.is_match(sample), "no pattern matches {sample}");
+        assert!(may_match(sample), "{sample} screened out");
+    }
+    // What a port list's results hold is screened out without the patterns.
+    for plain in [
+        "127.0.2.1:30000",
+        "refused: 127.0.2.1:30000 (67 ms)",
+        "TCP reach polling.example.com:10943",
+        "route",
+        "literal",
+    ] {
+        assert!(!may_match(plain), "{plain}");
+    }
+    // Not ASCII: always to the patterns (Unicode case folding: the Kelvin sign is a k).
+    assert!(may_match("api\u{212A}ey=hunter2"));
+    assert!(ANY_PATTERN.is_match("api\u{212A}ey=hunter2"));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// The screen never hides a match: text that any pattern matches
+    /// always goes to the patterns.
+    #[test]
+    fn the_word_screen_never_hides_a_pattern_match(
+        parts in prop::collection::vec(
+            prop_oneof![
+                "[ -~]{0,12}",
+                "\\PC{0,6}",
+                prop::sample::select(PATTERN_SAMPLES.to_vec()).prop_map(String::from),
+                prop::sample::select(vec![
+                    "://", "@", "=", ": ", "\"", " ", "Bearer ", "basic ", "API-", "gh", "p_",
+                    "token", "pwd", "KEY", "Session_Id", "eyJ", "xoxa-", "AKIA",
+                ])
+                .prop_map(String::from),
+            ],
+            0..8,
+        )
+    ) {
+        let text = parts.concat();
+        if ANY_PATTERN.is_match(&text) {
+            prop_assert!(may_match(&text), "{:?}", text);
+        }
+    }
+}
