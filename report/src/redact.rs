@@ -121,8 +121,10 @@ impl Redactor {
         match evidence {
             Evidence::Json(value) => self.value(value),
             Evidence::Tcp(typed, _) => {
+                let changes = |text: &str| matches!(self.text(text), Cow::Owned(_));
                 let touched = !tcp_keys_clean
-                    || typed.any_text(|text| matches!(self.text(text), Cow::Owned(_)));
+                    || typed.any_free_text(changes)
+                    || (!self.secrets.is_empty() && typed.any_fixed_text(changes));
                 if touched {
                     let mut value = evidence.to_value().into_owned();
                     self.value(&mut value);

@@ -111,10 +111,23 @@ impl TcpEvidence {
         "source_from",
     ];
 
-    /// Calls `f` with every string the JSON form holds, as it is written
-    /// there (addresses as `127.0.0.1:443` / `[::1]:443`), keys aside; stops
-    /// at the first `true`.
-    pub fn any_text(&self, mut f: impl FnMut(&str) -> bool) -> bool {
+    /// Calls `f` with the free text the JSON form holds (the resolver's
+    /// name, error messages); stops at the first `true`.
+    pub fn any_free_text(&self, mut f: impl FnMut(&str) -> bool) -> bool {
+        self.resolver.as_deref().is_some_and(&mut f)
+            || self.dns_error.as_deref().is_some_and(&mut f)
+            || self
+                .addresses
+                .iter()
+                .any(|a| a.error.as_deref().is_some_and(&mut f))
+    }
+
+    /// Calls `f` with the rest of the JSON form's strings, as they are
+    /// written there: addresses (`127.0.0.1:443`, `[::1]:443`) and the fixed
+    /// words of states and sources. No redaction pattern can match them
+    /// (digits, hex letters and `.:[]%`, and words with none of the
+    /// patterns' words: a test holds it); only a secret's exact value can.
+    pub fn any_fixed_text(&self, mut f: impl FnMut(&str) -> bool) -> bool {
         use std::fmt::Write as _;
         let mut buf = String::new();
         let mut shown = |f: &mut dyn FnMut(&str) -> bool, value: &dyn std::fmt::Display| {
@@ -122,15 +135,9 @@ impl TcpEvidence {
             let _ = write!(buf, "{value}");
             f(&buf)
         };
-        if self.resolver.as_deref().is_some_and(&mut f)
-            || self.dns_error.as_deref().is_some_and(&mut f)
-        {
-            return true;
-        }
         self.addresses.iter().any(|a| {
             shown(&mut f, &a.address)
                 || f(a.state.as_str())
-                || a.error.as_deref().is_some_and(&mut f)
                 || a.source.is_some_and(|ip| shown(&mut f, &ip))
                 || a.source_from.is_some_and(|s| f(s.as_str()))
         })
@@ -271,6 +278,32 @@ mod tests {
                 "{gone} survived: {typed}"
             );
             assert!(matches!(typed, Evidence::Json(_)), "{secrets:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+
+        /// What `any_fixed_text` gives is never touched by the patterns, so
+        /// without secrets it need not be looked at.
+        #[test]
+        fn addresses_and_fixed_words_never_match_a_pattern(
+            v4 in proptest::prelude::any::<std::net::SocketAddrV4>(),
+            v6 in proptest::prelude::any::<std::net::SocketAddrV6>(),
+        ) {
+            let redactor = Redactor::new();
+            let mut texts = vec![v4.to_string(), v6.to_string(), v4.ip().to_string(), v6.ip().to_string()];
+            texts.extend(
+                [PortState::Open, PortState::Refused, PortState::Filtered, PortState::Unreachable, PortState::Error]
+                    .map(|s| s.as_str().to_string()),
+            );
+            texts.extend([SourceFrom::Connection, SourceFrom::Route].map(|s| s.as_str().to_string()));
+            for text in texts {
+                proptest::prop_assert!(
+                    matches!(redactor.text(&text), std::borrow::Cow::Borrowed(_)),
+                    "{}", text
+                );
+            }
         }
     }
 }

@@ -85,14 +85,14 @@ fn open_remediation(addresses: &[AddressProbe], ep: &Endpoint, origin: &str) -> 
         .map(|a| a.state)
         .find(|s| *s != PortState::Open)
         .unwrap_or(PortState::Error);
-    let ips: Vec<String> = addresses
-        .iter()
-        .map(|a| a.address.ip().to_string())
-        .collect();
     // Name the addresses when the target is a name: firewall rules are written for addresses.
     let list = if ep.ip().is_some() {
         String::new()
     } else {
+        let ips: Vec<String> = addresses
+            .iter()
+            .map(|a| a.address.ip().to_string())
+            .collect();
         format!(" ({})", ips.join(", "))
     };
     match worst {
@@ -120,21 +120,30 @@ fn describe(addresses: &[AddressProbe]) -> String {
         PortState::Unreachable,
         PortState::Error,
     ];
-    let mut parts = Vec::new();
+    use std::fmt::Write as _;
+    let mut out = String::new();
     for state in order {
-        let of_state: Vec<String> = addresses
-            .iter()
-            .filter(|a| a.state == state)
-            .map(|a| match &a.error {
-                Some(e) if state == PortState::Error => format!("{} ({e})", a.address),
-                _ => format!("{} ({} ms)", a.address, a.connect_ms),
-            })
-            .collect();
-        if !of_state.is_empty() {
-            parts.push(format!("{}: {}", state.as_str(), of_state.join(", ")));
+        let mut of_state = addresses.iter().filter(|a| a.state == state).peekable();
+        if of_state.peek().is_none() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        out.push_str(state.as_str());
+        out.push_str(": ");
+        for (i, a) in of_state.enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            // Writing to a String cannot fail.
+            let _ = match &a.error {
+                Some(e) if state == PortState::Error => write!(out, "{} ({e})", a.address),
+                _ => write!(out, "{} ({} ms)", a.address, a.connect_ms),
+            };
         }
     }
-    parts.join("; ")
+    out
 }
 
 #[cfg(test)]
