@@ -9,7 +9,8 @@ figures come from wait4() on each tool's process: wall time, user+system CPU,
 peak RSS.
 
 Then the scale table (1,000, 20,000 and 50,000 refused targets: memory must
-grow with the results only), TLS (200 Halibut-like endpoints), `plan
+grow with the results only; user and system time apart, and the floor under
+the system time: a loop making only the system calls a connect needs), TLS (200 Halibut-like endpoints), `plan
 from-octopus` and `readiness` against the fake API (`bench_lab octopus`)
 serving 5,000 machines in 20 spaces, and `report merge` of 200 reports
 written by `bench_lab reports`.
@@ -82,7 +83,34 @@ def timed(cmd, env=None):
         proc = subprocess.run(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300, env=env)
         fields = tf.read().split()[-4:]
     wall, user, sys_, rss_kib = (float(x) for x in fields)
+    timed.split = (user, sys_)
     return proc.stdout, proc.stderr, proc.returncode, wall, user + sys_, rss_kib / 1024
+
+
+# The floor under any tool's system time for refused targets: the six system
+# calls a non-blocking connect costs (socket, connect, epoll_ctl add, the
+# answer's getsockopt, epoll_ctl del, close), in a loop that does nothing else.
+FLOOR = r"""
+import select, socket, sys
+targets = [(f"127.0.2.{1 + i // 200}", 30000 + i % 200) for i in range(int(sys.argv[1]))]
+ep, open_, i, done = select.epoll(), {}, 0, 0
+while done < len(targets):
+    while i < len(targets) and len(open_) < 4096:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM | socket.SOCK_NONBLOCK)
+        try:
+            s.connect(targets[i])
+        except BlockingIOError:
+            pass
+        ep.register(s.fileno(), select.EPOLLIN | select.EPOLLOUT | select.EPOLLRDHUP | select.EPOLLET)
+        open_[s.fileno()] = s
+        i += 1
+    for fd, _ in ep.poll(5):
+        s = open_.pop(fd)
+        s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        ep.unregister(fd)
+        s.close()
+        done += 1
+"""
 
 
 def preflight_verdicts(stdout):
@@ -424,7 +452,8 @@ def scale_section(args, t_s):
     bookkeeping, not waiting."""
     print()
     print("scale (refused targets, JSON output):")
-    print(f"{'targets':>8} {'wall s':>7} {'peak RSS MiB':>12} {'CPU s':>6} {'stdout KiB':>10}")
+    print(f"{'targets':>8} {'wall s':>7} {'peak RSS MiB':>12} {'CPU s':>6} {'stdout KiB':>10}"
+          f" {'user s':>6} {'sys s':>6}")
     sizes = [1000, 20000, 50000]
     rss_of = {}
     for n in sizes:
@@ -434,10 +463,15 @@ def scale_section(args, t_s):
         found = preflight_verdicts(out) if out else {}
         wrong = sum(1 for state in found.values() if state != "refused") + (n - len(found))
         rss_of[n] = rss
-        print(f"{n:8d} {wall:7.2f} {rss:12.1f} {cpu:6.2f} {len(out) / 1024:10.0f}"
+        user, sys_ = timed.split
+        print(f"{n:8d} {wall:7.2f} {rss:12.1f} {cpu:6.2f} {len(out) / 1024:10.0f} {user:6.2f} {sys_:6.2f}"
               + ("" if wrong == 0 else f"  ({wrong} not refused!)"))
     per = (rss_of[sizes[-1]] - rss_of[sizes[0]]) * 1024 * 1024 / (sizes[-1] - sizes[0])
     print(f"growth: {per / 1024:.1f} KiB of peak RSS per extra target (its result and evidence)")
+    _, _, _, _, _, _ = timed([sys.executable, "-c", FLOOR, "20000"])
+    user, sys_ = timed.split
+    print(f"system-call floor, 20000 refused targets (a Python epoll loop making only the six calls"
+          f" a connect needs): sys {sys_:.2f} s, user {user:.2f} s")
 
 
 if __name__ == "__main__":
