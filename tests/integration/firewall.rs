@@ -18,7 +18,10 @@ fn four_states_in_one_call() {
         .local_addr()
         .unwrap()
         .port();
-    let (filtered_port, unreachable_port) = (41003, 41004);
+    // Below the ephemeral range (32768-60999): no connection's own source
+    // port, nor the port bound above, can be one of these, so no answer to
+    // another target is dropped or rejected by these rules.
+    let (filtered_port, unreachable_port) = (21003, 21004);
     nft(&format!(
         "table ip lab {{
            chain output {{
@@ -49,7 +52,12 @@ fn four_states_in_one_call() {
         .iter()
         .map(|r| r["evidence"]["addresses"][0]["state"].as_str().unwrap())
         .collect();
-    assert_eq!(states, ["open", "refused", "filtered", "unreachable"]);
+    assert_eq!(
+        states,
+        ["open", "refused", "filtered", "unreachable"],
+        "ports {open_port}, {refused_port}, {filtered_port}, {unreachable_port}: {}",
+        serde_json::to_string_pretty(&report["results"]).unwrap_or_default()
+    );
     let filtered_ms = report["results"][2]["evidence"]["addresses"][0]["connect_ms"]
         .as_u64()
         .unwrap();

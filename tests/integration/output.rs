@@ -114,7 +114,7 @@ fn interrupted_run_writes_a_valid_report_with_unfinished_checks_skipped() {
     nft("table ip lab {
            chain output {
              type filter hook output priority 0; policy accept;
-             tcp dport 41010 drop
+             tcp dport 21010 drop
            }
          }");
     let open = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -126,7 +126,7 @@ fn interrupted_run_writes_a_valid_report_with_unfinished_checks_skipped() {
             "check",
             "tcp",
             &target,
-            "127.0.0.1:41010",
+            "127.0.0.1:21010",
             "--timeout",
             "20s",
             "--format",
