@@ -40,7 +40,8 @@ pub async fn run(
     // for every new timer due before the one the driver last slept toward;
     // before the driver has slept with any timer at all, that is every
     // timer, so each check's two timers in the first burst cost two writes
-    // (10,000 writes for 5,000 refused targets). One sleep of the driver
+    // (10,613 writes in a run of 20,000 refused targets, 4,989 of them in
+    // flight at first; 2 writes with the primer). One sleep of the driver
     // with a short timer pending first, and the burst's timers, all due
     // later, wake nothing.
     let mut primer = std::pin::pin!(tokio::time::sleep(Duration::from_millis(1)));
