@@ -69,8 +69,8 @@ def setup():
     return listeners
 
 
-def timed(cmd, env=None):
-    """Runs cmd under GNU time and returns (stdout, stderr, rc, wall, cpu, maxrss_mib).
+def timed_split(cmd, env=None):
+    """Runs cmd under GNU time and returns (stdout, stderr, rc, wall, user, sys, maxrss_mib).
 
     GNU time (a small C program) forks and execs the tool and reports its
     wait4() figures. Measuring from this Python process would not do: Linux
@@ -83,8 +83,13 @@ def timed(cmd, env=None):
         proc = subprocess.run(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300, env=env)
         fields = tf.read().split()[-4:]
     wall, user, sys_, rss_kib = (float(x) for x in fields)
-    timed.split = (user, sys_)
-    return proc.stdout, proc.stderr, proc.returncode, wall, user + sys_, rss_kib / 1024
+    return proc.stdout, proc.stderr, proc.returncode, wall, user, sys_, rss_kib / 1024
+
+
+def timed(cmd, env=None):
+    """`timed_split` with user and system time added: (stdout, stderr, rc, wall, cpu, maxrss_mib)."""
+    out, err, rc, wall, user, sys_, rss = timed_split(cmd, env)
+    return out, err, rc, wall, user + sys_, rss
 
 
 # The floor under any tool's system time for refused targets: the six system
@@ -459,17 +464,16 @@ def scale_section(args, t_s):
     for n in sizes:
         scale_targets = [f"127.0.2.{1 + i // 200}:{30000 + i % 200}" for i in range(n)]
         cmd = [args.preflight, "check", "tcp", "--timeout", t_s, "--format", "json", *scale_targets]
-        out, err, rc, wall, cpu, rss = timed(cmd)
+        out, err, rc, wall, user, sys_, rss = timed_split(cmd)
+        cpu = user + sys_
         found = preflight_verdicts(out) if out else {}
         wrong = sum(1 for state in found.values() if state != "refused") + (n - len(found))
         rss_of[n] = rss
-        user, sys_ = timed.split
         print(f"{n:8d} {wall:7.2f} {rss:12.1f} {cpu:6.2f} {len(out) / 1024:10.0f} {user:6.2f} {sys_:6.2f}"
               + ("" if wrong == 0 else f"  ({wrong} not refused!)"))
     per = (rss_of[sizes[-1]] - rss_of[sizes[0]]) * 1024 * 1024 / (sizes[-1] - sizes[0])
     print(f"growth: {per / 1024:.1f} KiB of peak RSS per extra target (its result and evidence)")
-    _, _, _, _, _, _ = timed([sys.executable, "-c", FLOOR, "20000"])
-    user, sys_ = timed.split
+    _, _, _, _, user, sys_, _ = timed_split([sys.executable, "-c", FLOOR, "20000"])
     print(f"system-call floor, 20000 refused targets (a Python epoll loop making only the six calls"
           f" a connect needs): sys {sys_:.2f} s, user {user:.2f} s")
 
